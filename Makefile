@@ -1,0 +1,43 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is optional.
+PY      ?= python3.11
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+export FLASK_APP := app
+
+.PHONY: run test lint unit integration browser bench clean system-deps
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $(STAMP)
+
+# Debian packages the service and its tests need (CJK font, Chromium, pdftoppm). Needs root.
+system-deps:
+	@command -v pdftoppm >/dev/null && command -v chromium >/dev/null && fc-list :lang=zh | grep -q Noto \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium fonts-noto-cjk poppler-utils)
+
+run: $(STAMP)
+	@$(MAKE) -s system-deps || echo "warning: could not install Debian packages (fonts); rendering may fail"
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo seed --if-empty
+	$(BIN)/flask keys generate --if-missing
+	$(BIN)/flask run --host 127.0.0.1 --port 5000 --with-threads
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: $(STAMP) system-deps lint
+	$(BIN)/pytest -q
+
+unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,225 @@
+"""Strict configuration: one TOML file parsed into frozen dataclasses.
+
+The file's path comes from the environment variable APP_CONFIG (default `config.toml`; when
+that file does not exist the built-in development defaults apply). Unknown keys, wrong types and
+placeholder secrets outside development are errors that stop start-up with one line naming the key.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+
+PLACEHOLDER = "CHANGE-ME"
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or invalid; the message names the key."""
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    base_url: str = "http://127.0.0.1:5000"
+    secret_key: str = "dev-secret-key-not-for-production"
+    env: str = "development"  # development | test | production
+    dev_tools: bool = True
+    official_domain: str = "cx.example.gov.cn"
+    session_minutes: int = 30
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite:///var/ecert.sqlite3"
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    url: str = ""  # empty: in-process store, single-process development only
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    # 32 bytes, base64. The development default is public and must never protect real data.
+    data_key: str = base64.b64encode(b"development-only-data-key-32byte").decode()
+
+    @property
+    def data_key_bytes(self) -> bytes:
+        return base64.b64decode(self.data_key)
+
+
+@dataclass(frozen=True)
+class SigningSettings:
+    key_dir: str = "var/keys"
+    issuer: str = "CN-EMERGENCY-DEMO"
+    live_code_ttl: int = 300
+
+
+@dataclass(frozen=True)
+class WechatSettings:
+    app_id: str = "wxdevelopment0000"
+    app_secret: str = "dev-app-secret"
+    token: str = "devtoken"
+    encoding_aes_key: str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+    message_mode: str = "safe"  # plain | compat | safe
+    api_base_url: str = "http://127.0.0.1:5000/dev/fake-wechat/"
+    oauth_base_url: str = "http://127.0.0.1:5000/dev/fake-wechat/"
+    use_stable_token: bool = True
+    review_template_id: str = "dev-review-result-template"
+    timeout: float = 3.0
+
+
+@dataclass(frozen=True)
+class FaceIdSettings:
+    secret_id: str = "dev-secret-id"
+    secret_key: str = "dev-secret-key"
+    rule_id: str = "1"
+    endpoint: str = "127.0.0.1:5000/dev/fake-faceid"
+    scheme: str = "http"
+    region: str = "ap-guangzhou"
+    sim_threshold: float = 70.0
+    daily_attempts: int = 5
+    timeout: int = 5
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    photo_retention_days: int = 90
+    max_photo_bytes: int = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    server: ServerSettings = field(default_factory=ServerSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    redis: RedisSettings = field(default_factory=RedisSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+    signing: SigningSettings = field(default_factory=SigningSettings)
+    wechat: WechatSettings = field(default_factory=WechatSettings)
+    faceid: FaceIdSettings = field(default_factory=FaceIdSettings)
+    review: ReviewSettings = field(default_factory=ReviewSettings)
+
+    @property
+    def is_production(self) -> bool:
+        return self.server.env == "production"
+
+
+# Secrets that must be real outside development (placeholder or built-in default is an error).
+SECRET_KEYS = (
+    "server.secret_key",
+    "security.data_key",
+    "wechat.app_secret",
+    "wechat.token",
+    "wechat.encoding_aes_key",
+    "faceid.secret_id",
+    "faceid.secret_key",
+)
+
+
+def _coerce(key: str, value: Any, kind: Any) -> Any:
+    """Check a TOML value against the dataclass field type (int accepted for float)."""
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind is bool and not isinstance(value, bool):
+        raise ConfigError(f"config: {key} must be true or false")
+    if kind is int and (not isinstance(value, int) or isinstance(value, bool)):
+        raise ConfigError(f"config: {key} must be an integer")
+    if kind is str and not isinstance(value, str):
+        raise ConfigError(f"config: {key} must be a string")
+    return value
+
+
+def _section(name: str, cls: type, raw: Any) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config: [{name}] must be a table")
+    hints = get_type_hints(cls)
+    known = {f.name for f in fields(cls)}
+    for key in raw:
+        if key not in known:
+            raise ConfigError(f"config: unknown key {name}.{key}")
+    values = {k: _coerce(f"{name}.{k}", v, hints[k]) for k, v in raw.items()}
+    return cls(**values)
+
+
+def from_mapping(data: dict[str, Any]) -> Settings:
+    """Build and validate Settings from a parsed TOML mapping."""
+    hints = get_type_hints(Settings)
+    sections = {}
+    for name, raw in data.items():
+        if name not in hints:
+            raise ConfigError(f"config: unknown section [{name}]")
+        sections[name] = _section(name, hints[name], raw)
+    settings = Settings(**sections)
+    validate(settings)
+    return settings
+
+
+def _get(settings: Settings, dotted: str) -> Any:
+    section, key = dotted.split(".")
+    return getattr(getattr(settings, section), key)
+
+
+def validate(settings: Settings) -> None:
+    """Semantic checks; raise ConfigError naming the first bad key."""
+    if settings.server.env not in ("development", "test", "production"):
+        raise ConfigError("config: server.env must be development, test or production")
+    if settings.wechat.message_mode not in ("plain", "compat", "safe"):
+        raise ConfigError("config: wechat.message_mode must be plain, compat or safe")
+    if not settings.server.base_url.startswith(("http://", "https://")):
+        raise ConfigError("config: server.base_url must start with http:// or https://")
+    try:
+        if len(settings.security.data_key_bytes) != 32:
+            raise ConfigError("config: security.data_key must be 32 bytes, base64-encoded")
+    except (binascii.Error, ValueError) as exc:
+        raise ConfigError("config: security.data_key must be 32 bytes, base64-encoded") from exc
+    if settings.wechat.message_mode != "plain" and len(settings.wechat.encoding_aes_key) != 43:
+        raise ConfigError("config: wechat.encoding_aes_key must be 43 characters")
+    for dotted in ("database.url", "faceid.secret_id", "faceid.secret_key", "wechat.app_id"):
+        if not _get(settings, dotted):
+            raise ConfigError(f"config: {dotted} is required")
+    if settings.is_production:
+        _validate_production(settings)
+
+
+def _validate_production(settings: Settings) -> None:
+    defaults = Settings()
+    for dotted in SECRET_KEYS:
+        value = _get(settings, dotted)
+        if not value or PLACEHOLDER in value or value == _get(defaults, dotted):
+            raise ConfigError(f"config: {dotted} must be set to a real secret in production")
+    if settings.server.dev_tools:
+        raise ConfigError("config: server.dev_tools must be false in production")
+    if not settings.server.base_url.startswith("https://"):
+        raise ConfigError("config: server.base_url must use https in production")
+    if not settings.redis.url:
+        raise ConfigError("config: redis.url is required in production (shared by all instances)")
+
+
+def load(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Load settings from `path`, else $APP_CONFIG, else config.toml, else defaults."""
+    chosen = path or os.environ.get("APP_CONFIG")
+    candidate = Path(chosen) if chosen else Path("config.toml")
+    if not candidate.exists():
+        if chosen:
+            raise ConfigError(f"config: file {candidate} not found (APP_CONFIG)")
+        return Settings()
+    try:
+        data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config: {candidate} is not valid TOML: {exc}") from exc
+    return from_mapping(data)
+
+
+def replace(settings: Settings, **sections: dict[str, Any]) -> Settings:
+    """Copy settings with some keys changed, e.g. replace(s, server={"dev_tools": False})."""
+    changes = {
+        name: dataclasses.replace(getattr(settings, name), **values) for name, values in sections.items()
+    }
+    result = dataclasses.replace(settings, **changes)
+    validate(result)
+    return result

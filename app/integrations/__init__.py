@@ -1,0 +1,1 @@
+"""Clients for everything outside this service: the shared key-value store, WeChat, FaceID."""

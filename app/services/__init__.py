@@ -1,0 +1,1 @@
+"""Use cases: plain functions over storage and domain that take session, clock and clients as arguments."""

@@ -1,0 +1,133 @@
+"""Finding certificates and deciding their status; every other feature goes through here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.idnumber import IdNumberError, normalize_id_number
+from app.domain.names import normalize_name
+from app.domain.pii import PiiCipher
+from app.domain.status import CertificateFacts, RenewalReview, StatusResult, certificate_status
+from app.domain.workdays import HolidayCalendar
+from app.services.calendar import current_calendar
+from app.storage.models import Certificate, Person
+
+
+def id_lookup_hash(pii: PiiCipher, id_number: str) -> str:
+    """Blind index of a normalised ID number."""
+    return pii.blind_index("id", id_number)
+
+
+def cert_lookup_hash(pii: PiiCipher, cert_no: str) -> str:
+    """Blind index of a certificate number (case-insensitive: 't' and 'T' are the same)."""
+    return pii.blind_index("cert", cert_no.strip().upper())
+
+
+@dataclass(frozen=True)
+class Found:
+    """A certificate with its holder and its status on the asked date."""
+
+    certificate: Certificate
+    person: Person
+    status: StatusResult
+
+
+def facts_of(cert: Certificate, current_version: int | None = None) -> CertificateFacts:
+    """Plain facts for the status rules."""
+    superseded = current_version if current_version and current_version > cert.version else None
+    return CertificateFacts(
+        kind=cert.kind,  # type: ignore[arg-type]
+        exam_passed_date=cert.exam_passed_date,
+        first_issue_date=cert.first_issue_date,
+        valid_from=cert.valid_from,
+        valid_until=cert.valid_until,
+        reviews=tuple(RenewalReview(r.due_date, r.done_date) for r in cert.reviews),
+        admin_state=cert.admin_state,  # type: ignore[arg-type]
+        superseded_by_version=superseded,
+    )
+
+
+def status_of(session: Session, cert: Certificate, on: date, calendar: HolidayCalendar | None = None,
+              ) -> StatusResult:
+    """Status of one certificate version on a date, aware of newer versions."""
+    current = cert.version if cert.is_current else current_version(session, cert.cert_no_hash)
+    return certificate_status(facts_of(cert, current), on, calendar or current_calendar(session))
+
+
+def current_version(session: Session, cert_no_hash: str) -> int | None:
+    """The newest version number of a certificate."""
+    return session.scalar(
+        select(Certificate.version).where(Certificate.cert_no_hash == cert_no_hash)
+        .order_by(Certificate.version.desc()).limit(1)
+    )
+
+
+def find_person(session: Session, pii: PiiCipher, id_number: str) -> Person | None:
+    """The holder with this (normalised) ID number, if any."""
+    return session.scalar(select(Person).where(Person.id_hash == id_lookup_hash(pii, id_number)))
+
+
+def find_by_id_and_name(session: Session, pii: PiiCipher, id_number: str, name: str, on: date,
+                        ) -> list[Found]:
+    """Current certificates of the holder; both the ID number and the name must match.
+
+    Raises IdNumberError for a malformed number (so callers can give a format hint); a
+    well-formed number without a match returns [] whether or not the number exists.
+    """
+    number = normalize_id_number(id_number)
+    person = find_person(session, pii, number)
+    if person is None or person.name != normalize_name(name):
+        return []
+    certs = session.scalars(
+        select(Certificate).where(Certificate.person_id == person.id, Certificate.is_current.is_(True))
+        .order_by(Certificate.valid_from.desc())
+    )
+    calendar = current_calendar(session)
+    return [Found(c, person, status_of(session, c, on, calendar)) for c in certs]
+
+
+def find_by_cert_no(session: Session, pii: PiiCipher, cert_no: str, on: date) -> list[Found]:
+    """The current version of the certificate with this number (old cards carry only the number)."""
+    cert = session.scalar(
+        select(Certificate).where(Certificate.cert_no_hash == cert_lookup_hash(pii, cert_no),
+                                  Certificate.is_current.is_(True))
+    )
+    if cert is None:
+        return []
+    person = session.get(Person, cert.person_id)
+    assert person is not None  # foreign key
+    return [Found(cert, person, status_of(session, cert, on))]
+
+
+def find_by_public_id(session: Session, public_id: str) -> Certificate | None:
+    """The certificate version behind an opaque public id (QR codes, URLs)."""
+    if not public_id or len(public_id) > 24:
+        return None
+    return session.scalar(select(Certificate).where(Certificate.public_id == public_id))
+
+
+
+def find_by_number_and_name(session: Session, pii: PiiCipher, number: str, name: str, on: date,
+                            ) -> list[Found]:
+    """What 输入查询 asks: an ID number or a certificate number, plus the holder's name.
+
+    Both must match. A special-operations number is "T" + the ID number, so it is looked up
+    as the ID number. Malformed ID numbers raise IdNumberError so callers can give a hint.
+    """
+    text = number.strip()
+    if text[:1] in ("T", "t") and len(text) in (16, 19):
+        text = text[1:]
+    if _id_shaped(text):
+        return find_by_id_and_name(session, pii, text, name, on)
+    wanted = normalize_name(name)
+    return [f for f in find_by_cert_no(session, pii, number, on) if f.person.name == wanted]
+
+
+def _id_shaped(text: str) -> bool:
+    """15 or 18 characters of digits (the last may be X): meant as an ID number."""
+    body = text.upper()
+    return len(body) in (15, 18) and body[:-1].isdigit() and (body[-1].isdigit() or body[-1] == "X")

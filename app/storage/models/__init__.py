@@ -1,0 +1,18 @@
+"""All models, imported here so Alembic and create_all see every table."""
+
+from app.storage.models.audit import AuditEntry
+from app.storage.models.calendar import CalendarYear
+from app.storage.models.certificates import Certificate, CertificateChange, Photo, RenewalReview
+from app.storage.models.imports import ImportRun
+from app.storage.models.people import Person
+
+__all__ = [
+    "AuditEntry",
+    "CalendarYear",
+    "Certificate",
+    "CertificateChange",
+    "ImportRun",
+    "Person",
+    "Photo",
+    "RenewalReview",
+]

@@ -1,0 +1,104 @@
+"""Certificates, their renewal reviews (复审), photos and the history of changes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.storage.db import Base, Blob
+from app.storage.models._common import utcnow
+
+
+class Photo(Base):
+    """A holder photo, encrypted at rest; `digest` is keyed (HMAC) so it reveals nothing."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    data_enc: Mapped[bytes] = mapped_column(Blob)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Certificate(Base):
+    """One version of a certificate. A reissue adds a version; older ones stay as history.
+
+    `public_id` is a random opaque identifier used in QR codes and URLs: the 证号 itself
+    contains the holder's full ID number and must never appear in a code anyone can read.
+    """
+
+    __tablename__ = "certificates"
+    __table_args__ = (
+        UniqueConstraint("cert_no_hash", "version", name="uq_cert_no_version"),
+        Index("ix_cert_person_current", "person_id", "is_current"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(24), unique=True)
+    cert_no_hash: Mapped[str] = mapped_column(String(64), index=True)
+    cert_no_enc: Mapped[bytes] = mapped_column(LargeBinary(512))
+    cert_no_masked: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # special_ops | safety_mgmt
+    category_code: Mapped[str | None] = mapped_column(String(8))
+    item_code: Mapped[str | None] = mapped_column(String(8))
+    personnel_type_code: Mapped[str | None] = mapped_column(String(8))
+    industry_code: Mapped[str | None] = mapped_column(String(8))
+    employer: Mapped[str | None] = mapped_column(String(200))
+    first_issue_date: Mapped[date] = mapped_column(Date)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    exam_passed_date: Mapped[date | None] = mapped_column(Date)
+    issuing_authority: Mapped[str] = mapped_column(String(100))
+    authority_code: Mapped[str] = mapped_column(String(16))
+    admin_state: Mapped[str | None] = mapped_column(String(16))  # suspended | revoked | cancelled
+    admin_reason: Mapped[str | None] = mapped_column(String(200))
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id"))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    reviews: Mapped[list[RenewalReview]] = relationship(
+        back_populates="certificate", order_by="RenewalReview.due_date", lazy="selectin"
+    )
+
+
+class RenewalReview(Base):
+    """A 复审 of a special-operations certificate: when it fell due and when it was done."""
+
+    __tablename__ = "renewal_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), index=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    done_date: Mapped[date | None] = mapped_column(Date)
+
+    certificate: Mapped[Certificate] = relationship(back_populates="reviews")
+
+
+class CertificateChange(Base):
+    """History of in-place corrections made by imports (previous values as JSON)."""
+
+    __tablename__ = "certificate_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), index=True)
+    previous: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,90 @@
+"""MemoryStore: the in-process KVStore used by the single-process dev server and unit tests."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from app.integrations.kvstore import LockTimeout, MemoryStore
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def store(clock: FakeClock) -> MemoryStore:
+    return MemoryStore(clock=clock)
+
+
+def test_get_returns_bytes_and_str_is_encoded(store: MemoryStore) -> None:
+    store.set("k", "证书")
+    assert store.get("k") == "证书".encode()
+    assert store.get("missing") is None
+
+
+def test_set_nx_does_not_overwrite_a_live_key(store: MemoryStore) -> None:
+    assert store.set("k", "first", nx=True)
+    assert not store.set("k", "second", nx=True)
+    assert store.get("k") == b"first"
+
+
+def test_a_key_disappears_when_its_ttl_passes(store: MemoryStore, clock: FakeClock) -> None:
+    store.set("k", "v", ttl=10)
+    assert store.ttl("k") == pytest.approx(10)
+    clock.now += 10
+    assert store.get("k") is None
+    assert store.ttl("k") is None
+    assert store.set("k", "again", nx=True)
+
+
+def test_delete_if_equals_only_deletes_the_expected_value(store: MemoryStore) -> None:
+    store.set("token", "new")
+    assert not store.delete_if_equals("token", "old")
+    assert store.get("token") == b"new"
+    assert store.delete_if_equals("token", b"new")
+    assert store.get("token") is None
+
+
+def test_incr_counts_and_keeps_the_first_ttl(store: MemoryStore, clock: FakeClock) -> None:
+    assert [store.incr("c", ttl=60) for _ in range(3)] == [1, 2, 3]
+    clock.now += 30
+    store.incr("c", ttl=60)
+    assert store.ttl("c") == pytest.approx(30)
+    clock.now += 30
+    assert store.incr("c", ttl=60) == 1
+
+
+def test_add_to_set_returns_the_number_of_distinct_members(store: MemoryStore) -> None:
+    assert store.add_to_set("names", "张三", ttl=60) == 1
+    assert store.add_to_set("names", "张三", ttl=60) == 1
+    assert store.add_to_set("names", "李四", ttl=60) == 2
+
+
+def test_lock_is_exclusive_and_times_out(store: MemoryStore) -> None:
+    with store.lock("refresh", timeout=5, wait=0.05):
+        with pytest.raises(LockTimeout):
+            with store.lock("refresh", timeout=5, wait=0.05):
+                pass
+    with store.lock("refresh", timeout=5, wait=0.05):
+        pass
+
+
+def test_concurrent_increments_are_not_lost() -> None:
+    store = MemoryStore()
+    threads = [threading.Thread(target=lambda: [store.incr("n") for _ in range(200)]) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.get("n") == b"1600"

@@ -1,13 +1,22 @@
 """All models, imported here so Alembic and create_all see every table."""
 
+from app.storage.models.accounts import DownloadLog, FaceAttempt, WechatUser
 from app.storage.models.audit import AuditEntry
 from app.storage.models.calendar import CalendarYear
 from app.storage.models.certificates import Certificate, CertificateChange, Photo, RenewalReview
 from app.storage.models.imports import ImportRun
 from app.storage.models.people import Person
+from app.storage.models.reviews import ManualReviewRequest, Notification, ReviewPhoto, Staff
 
 __all__ = [
     "AuditEntry",
+    "DownloadLog",
+    "FaceAttempt",
+    "ManualReviewRequest",
+    "Notification",
+    "ReviewPhoto",
+    "Staff",
+    "WechatUser",
     "CalendarYear",
     "Certificate",
     "CertificateChange",

@@ -1,0 +1,59 @@
+"""WeChat users, their binding to a holder, face-verification attempts and downloads."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.storage.db import Base
+from app.storage.models._common import utcnow
+
+
+class WechatUser(Base):
+    """An openid of this official account; bound to at most one holder (and a holder to one openid)."""
+
+    __tablename__ = "wechat_users"
+
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), unique=True)
+    mobile_enc: Mapped[bytes | None] = mapped_column(LargeBinary(512))
+    consent_text: Mapped[str | None] = mapped_column(Text)  # the exact face-verification consent shown
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    verified_method: Mapped[str | None] = mapped_column(String(16))  # face | manual
+    bound_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class FaceAttempt(Base):
+    """One Tencent FaceID session; the BizToken is kept server-side and used once."""
+
+    __tablename__ = "face_attempts"
+    __table_args__ = (Index("ix_face_attempts_person_day", "person_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    biz_token: Mapped[str] = mapped_column(String(128), unique=True)
+    nonce: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="started")  # started | passed | failed | error
+    err_code: Mapped[int | None] = mapped_column(Integer)
+    sim: Mapped[float | None] = mapped_column(Float)
+    day: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class DownloadLog(Base):
+    """Every download of a certificate image or PDF."""
+
+    __tablename__ = "download_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), index=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), index=True)
+    fmt: Mapped[str] = mapped_column(String(8))
+    purpose: Mapped[str] = mapped_column(String(50))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

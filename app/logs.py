@@ -6,11 +6,11 @@ import logging
 import re
 
 # 17 digits + check character, or 15 legacy digits; optionally prefixed by "T" (certificate number).
-_ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])(T?\d{4})\d{7,10}(\d{3}[\dXx])(?![0-9A-Za-z])")
+_ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])(T\d{3}|\d{4})\d{7,11}(\d{3}[\dXx])(?![0-9A-Za-z])")
 
 
 def redact(text: str) -> str:
-    """Mask anything that looks like an ID number: keep the first 4 and last 4 characters."""
+    """Mask anything that looks like an ID or certificate number: keep the first 4 and last 4 characters."""
     return _ID_PATTERN.sub(lambda m: m.group(1) + "*" * (len(m.group(0)) - len(m.group(1)) - 4)
                            + m.group(2), text)
 

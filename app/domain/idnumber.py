@@ -50,7 +50,9 @@ PROVINCE_CODES = frozenset(
         "91",
     }
 )
-_EARLIEST_BIRTH = dt.date(1900, 1, 1)
+# GB 11643 itself uses a holder born in 1880 as its example (440524188001010014), so the floor
+# only rejects dates no ID card can carry; it is not an age-plausibility check.
+_EARLIEST_BIRTH = dt.date(1850, 1, 1)
 
 # Full-width digits and letters typed on Chinese keyboards (U+FF10.., U+FF38/FF58 for X/x).
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
@@ -62,7 +62,7 @@ def _b(value: bytes | str) -> bytes:
 class MemoryStore:
     """In-process store for a single-process development server and unit tests."""
 
-    def __init__(self, clock: type[time.time] | None = None) -> None:  # type: ignore[valid-type]
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
         self._data: dict[str, tuple[object, float | None]] = {}
         self._mutex = threading.RLock()
         self._clock = clock or time.monotonic

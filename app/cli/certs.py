@@ -32,14 +32,15 @@ group = AppGroup("certs", help="Certificate registry: import and look up.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write rejected rows (row, column, reason, original cells) to this CSV.")
 @click.option("--batch-size", default=2000, show_default=True)
+@click.option("--workers", default=1, show_default=True, help="Validation processes beside the writer (0: none).")
 def import_command(file: Path, photos_dir: Path | None, dry_run: bool, report_path: Path | None,
-                   batch_size: int) -> None:
+                   batch_size: int, workers: int) -> None:
     """Import an exam-system export (CSV in UTF-8/GBK, or XLSX)."""
     report = report_path.open("w", encoding="utf-8-sig", newline="") if report_path else None
     bar = tqdm(unit="行", unit_scale=True, desc="导入", file=sys.stderr, dynamic_ncols=True,
                disable=None, smoothing=0.1)
     options = ImportOptions(photos_dir=photos_dir, dry_run=dry_run, report=report, batch_size=batch_size,
-                            on_progress=bar.update, on_total=lambda total: setattr(bar, "total", total))
+                            workers=workers, on_progress=bar.update, on_total=lambda total: setattr(bar, "total", total))
     try:
         summary = import_file(file, current_app.extensions["db"], current_app.extensions["pii"],
                               Catalogue.load_default(), options)
@@ -96,3 +97,28 @@ def _lookup(number: str, name: str | None, day: date) -> list[registry.Found]:
             return registry.find_by_cert_no(session, pii, number, day)
         except (IdNumberError, PersonNameError) as exc:
             raise click.ClickException(getattr(exc, "message", str(exc))) from exc
+
+
+@group.command("render")
+@click.argument("cert_no")
+@click.option("--format", "fmt", type=click.Choice(["png", "pdf"]), default="png", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
+              help="File to write.")
+def render_command(cert_no: str, fmt: str, output: Path) -> None:
+    """Render the current version of a certificate as PNG or PDF (issue 5), watermarked for the office."""
+    from app.services import certificate_files
+    from app.services.keyring import KeyringError
+
+    db, pii = current_app.extensions["db"], current_app.extensions["pii"]
+    now = current_app.extensions["clock"].now()
+    with db.session() as session:
+        found = registry.find_by_cert_no(session, pii, cert_no, now.date())
+        if not found:
+            raise click.ClickException("未找到该证书编号 / no certificate with this number")
+        ctx = certificate_files.signing_context(current_app)
+        try:
+            data = certificate_files.render_with(ctx, session, pii, found[0].certificate, fmt, "cli", now)
+        except KeyringError as exc:
+            raise click.ClickException(f"无法签名 / cannot sign: {exc}") from exc
+    output.write_bytes(data)
+    click.echo(f"已生成 / wrote {output} ({len(data)} bytes, {fmt})")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import unicodedata
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ SAFETY_MGMT = "safety_mgmt"
 KIND_LABELS = {SPECIAL_OPS: "特种作业操作证", SAFETY_MGMT: "安全生产知识和管理能力考核合格证"}
 
 
+@functools.lru_cache(maxsize=4096)
 def name_key(name: str) -> str:
     """Return the comparison key of a catalogue name: NFKC, no whitespace (（）and () compare equal)."""
     return "".join(unicodedata.normalize("NFKC", name).split())

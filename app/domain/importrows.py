@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
-import json
 import math
 import re
 import unicodedata
@@ -152,6 +152,7 @@ class CertificateRecord:
     photo: str | None
 
 
+@functools.lru_cache(maxsize=1024)
 def canonical_header(header: object) -> str:
     """Return the canonical column name: NFKC, no spaces or BOM, aliases resolved."""
     key = name_key(str(header or "").replace("\ufeff", ""))
@@ -194,6 +195,11 @@ def _date_from_number(value: int | float) -> dt.date:
 
 def _date_from_text(value: str) -> dt.date:
     """Accept YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD (optionally with a time), YYYY年M月D日, YYYYMMDD."""
+    if len(value) == 10 and value[4] == "-" and value[7] == "-":  # fast path: the exam system's own format
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass  # fall through for the precise message
     text = " ".join(unicodedata.normalize("NFKC", value).split())
     for pattern in (_DASHED, _CHINESE, _COMPACT):
         match = pattern.fullmatch(text)
@@ -212,6 +218,7 @@ class _Row:
         self.number = number
         self.cells = {canonical_header(k): v for k, v in row.items()}
         self.errors: list[RowError] = []
+        self.failed: set[str] = set()
         for column, value in self.cells.items():
             # A formula cell read without cached values is its source text: never guess its value.
             if isinstance(value, str) and value.strip().startswith("="):
@@ -219,9 +226,10 @@ class _Row:
 
     def fail(self, column: str, message: str) -> None:
         self.errors.append(RowError(self.number, column, message))
+        self.failed.add(column)
 
     def _failed(self, column: str) -> bool:
-        return any(e.column == column for e in self.errors)
+        return column in self.failed
 
     def cell(self, column: str) -> Cell:
         """Return the raw cell; blank strings and formulas count as empty."""
@@ -446,7 +454,7 @@ def _authority(value: str, catalogue: Catalogue) -> tuple[str, str]:
 def _plain_text(value: str) -> str:
     """Normalise free text (employer, certificate number): NFKC, single spaces, no control chars."""
     text = " ".join(unicodedata.normalize("NFKC", value).split())
-    if any(unicodedata.category(c)[0] == "C" for c in text):
+    if not text.isprintable() and any(unicodedata.category(c)[0] == "C" for c in text):
         raise CellError("含有不可见的控制字符")
     if len(text) > 100:
         raise CellError("内容过长（最多100个字符）")
@@ -460,10 +468,14 @@ def _photo(value: str) -> str:
     return value
 
 
+_RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(CertificateRecord))
+
+
 def record_fingerprint(record: CertificateRecord) -> str:
     """Return a sha256 over the record's canonical values (unchanged row = same fingerprint)."""
-    values = {
-        k: v.isoformat() if isinstance(v, dt.date) else v for k, v in dataclasses.asdict(record).items()
-    }
-    canonical = json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    # Hand-rolled rather than dataclasses.asdict: asdict deep-copies and dominated import time.
+    parts = []
+    for name in _RECORD_FIELDS:
+        value = getattr(record, name)
+        parts.append("\x00" if value is None else value.isoformat() if isinstance(value, dt.date) else str(value))
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()

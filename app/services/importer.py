@@ -8,11 +8,16 @@ with a later validity start is a reissue and becomes a new version.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import csv
+import functools
 import hashlib
 import json
+import multiprocessing
 import secrets
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -65,6 +70,7 @@ class ImportOptions:
     dry_run: bool = False
     report: TextIO | None = None
     batch_size: int = BATCH_SIZE
+    workers: int = 0  # validation processes beside this one (0: validate inline)
     on_progress: Callable[[int], None] | None = None
     on_total: Callable[[int | None], None] | None = None
 
@@ -111,7 +117,7 @@ def import_source(source: Source, name: str, digest: str, database: Database, pi
     writer = BatchWriter(pii, PhotoStore(pii, opts.photos_dir), dry_run=opts.dry_run)
     report = ReportWriter(opts.report, source.headers)
     try:
-        for batch, rows in _batches(source, catalogue, summary, report, opts.batch_size):
+        for batch, rows in _batches(source, catalogue, pii, summary, report, opts.batch_size, opts.workers):
             with database.session() as session:
                 writer.write(session, batch, summary, report)
                 if opts.dry_run:
@@ -141,32 +147,103 @@ def _check_columns(source: Source, opts: ImportOptions) -> list[str]:
     return warnings
 
 
-# A batch entry: the row number, the raw cells (for the report) and the validated record.
-Entry = tuple[int, dict[str, Any], CertificateRecord]
+@dataclass(frozen=True)
+class Entry:
+    """An accepted row: its number, raw cells (for the report), record and its keys, computed once."""
+
+    number: int
+    row: dict[str, Any]
+    record: CertificateRecord
+    id_hash: str
+    cert_hash: str
+    fingerprint: str
 
 
-def _batches(source: Source, catalogue: Catalogue, summary: ImportSummary, report: ReportWriter,
-             size: int) -> Iterable[tuple[list[Entry], int]]:
+def _batches(source: Source, catalogue: Catalogue, pii: PiiCipher, summary: ImportSummary,
+             report: ReportWriter, size: int, workers: int) -> Iterable[tuple[list[Entry], int]]:
     """Validate rows and group accepted ones; duplicates inside the file are caught here."""
-    seen: dict[int, tuple[int, str]] = {}
+    seen: dict[int, tuple[int, int]] = {}
     batch: list[Entry] = []
     rows = 0
-    for number, row in source.rows:
+    for number, row, result in _validated(source, catalogue, workers):
         summary.rows += 1
         rows += 1
-        result = _validate(number, row, catalogue)
         if isinstance(result, CertificateRecord):
-            result = _check_duplicate(number, result, seen)
+            entry = Entry(number, row, result, id_lookup_hash(pii, result.id_number),
+                          cert_lookup_hash(pii, result.cert_no), record_fingerprint(result))
+            duplicate = _check_duplicate(entry, seen)
+            if duplicate is None:
+                batch.append(entry)
+            else:
+                result = [duplicate]
         if isinstance(result, list):
             summary.rejected += 1
             report.write(result, row)
-        else:
-            batch.append((number, row, result))
         if rows >= size:
             yield batch, rows
             batch, rows = [], 0
     if rows:
         yield batch, rows
+
+
+Validated = tuple[int, dict[str, Any], CertificateRecord | list[RowError]]
+_CHUNK = 500
+_IN_FLIGHT = 8
+
+
+def _validated(source: Source, catalogue: Catalogue, workers: int) -> Iterator[Validated]:
+    """Validation inline, or in worker processes while this one writes to the database."""
+    if workers <= 0:
+        for number, row in source.rows:
+            yield number, row, _validate(number, row, catalogue)
+        return
+    kept: collections.deque[list[tuple[int, dict[str, Any]]]] = collections.deque()
+    in_flight = threading.BoundedSemaphore(_IN_FLIGHT)  # back-pressure: memory stays flat
+
+    stopped = threading.Event()
+
+    def feed() -> Iterator[list[tuple[int, dict[str, Any]]]]:
+        for chunk in _chunked(source.rows):
+            in_flight.acquire()
+            if stopped.is_set():
+                return
+            kept.append(chunk)
+            yield chunk
+
+    # fork: workers inherit the loaded code; imap returns results in file order.
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        try:
+            for results in pool.imap(_validate_chunk, feed()):
+                chunk = kept.popleft()
+                in_flight.release()
+                for (number, row), result in zip(chunk, results, strict=True):
+                    yield number, row, result
+        finally:
+            stopped.set()  # unblock the feeding thread so the pool can shut down
+            with contextlib.suppress(ValueError):
+                for _ in range(_IN_FLIGHT):
+                    in_flight.release()
+
+
+def _chunked(rows: Iterator[tuple[int, dict[str, Any]]]) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+    chunk: list[tuple[int, dict[str, Any]]] = []
+    for item in rows:
+        chunk.append(item)
+        if len(chunk) >= _CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _validate_chunk(chunk: list[tuple[int, dict[str, Any]]]) -> list[CertificateRecord | list[RowError]]:
+    catalogue = _worker_catalogue()
+    return [_validate(number, row, catalogue) for number, row in chunk]
+
+
+@functools.lru_cache(maxsize=1)
+def _worker_catalogue() -> Catalogue:
+    return Catalogue.load_default()
 
 
 def _validate(number: int, row: dict[str, Any], catalogue: Catalogue) -> CertificateRecord | list[RowError]:
@@ -175,17 +252,17 @@ def _validate(number: int, row: dict[str, Any], catalogue: Catalogue) -> Certifi
     return validate_row(number, row, catalogue)
 
 
-def _check_duplicate(number: int, record: CertificateRecord, seen: dict[int, tuple[int, str]],
-                     ) -> CertificateRecord | list[RowError]:
-    key = int.from_bytes(hashlib.blake2b(record.cert_no.encode(), digest_size=8).digest(), "big")
-    fingerprint = record_fingerprint(record)
+def _check_duplicate(entry: Entry, seen: dict[int, tuple[int, int]]) -> RowError | None:
+    """The same certificate twice in one file: exact repeats and conflicts are both reported."""
+    # Compact keys (8-byte ints) keep memory flat enough for million-row files.
+    key, print_ = int(entry.cert_hash[:16], 16), int(entry.fingerprint[:16], 16)
     first = seen.get(key)
     if first is None:
-        seen[key] = (number, fingerprint[:16])
-        return record
-    if first[1] == fingerprint[:16]:
-        return [RowError(number, "证书编号", f"与第{first[0]}行完全重复，已按第{first[0]}行导入")]
-    return [RowError(number, "证书编号", f"证书编号与第{first[0]}行相同但内容不同，请核对后单独导入")]
+        seen[key] = (entry.number, print_)
+        return None
+    if first[1] == print_:
+        return RowError(entry.number, "证书编号", f"与第{first[0]}行完全重复，已按第{first[0]}行导入")
+    return RowError(entry.number, "证书编号", f"证书编号与第{first[0]}行相同但内容不同，请核对后单独导入")
 
 
 def _sha256(path: Path) -> str:
@@ -228,121 +305,121 @@ class BatchWriter:
         self.photos = photos
         self.dry_run = dry_run
 
-    def write(self, session: Session, records: list[Entry], summary: ImportSummary,
+    def write(self, session: Session, entries: list[Entry], summary: ImportSummary,
               report: ReportWriter) -> None:
-        if not records:
+        """Upsert the batch and count each outcome; per-row problems go to the report."""
+        if not entries:
             return
-        people = self._people(session, [r for _, _, r in records])
-        current = self._current_certs(session, [r for _, _, r in records])
-        new_rows: list[tuple[CertificateRecord, int | None, int]] = []
-        for number, row, record in records:
+        people = self._people(session, entries)
+        current = self._current_certs(session, entries)
+        new_rows: list[tuple[Entry, int | None, int]] = []
+        for entry in entries:
             try:
-                photo_id = self.photos.store(session, record.photo) if record.photo else None
+                photo_id = self.photos.store(session, entry.record.photo) if entry.record.photo else None
             except PhotoError as exc:
                 summary.rejected += 1
-                report.write([RowError(number, "照片", exc.message)], row)
+                report.write([RowError(entry.number, "照片", exc.message)], entry.row)
                 continue
-            existing = current.get(cert_lookup_hash(self.pii, record.cert_no))
-            outcome = self._apply(session, record, existing, people, photo_id, new_rows)
+            outcome = self._apply(session, entry, current.get(entry.cert_hash), people, photo_id, new_rows)
             if isinstance(outcome, RowError):
                 summary.rejected += 1
-                report.write([RowError(number, outcome.column, outcome.message)], row)
+                report.write([RowError(entry.number, outcome.column, outcome.message)], entry.row)
             else:
                 setattr(summary, outcome, getattr(summary, outcome) + 1)
-                if outcome == "reissued":
-                    summary.updated += 1
-        self._insert_certificates(session, new_rows)
+                summary.updated += outcome == "reissued"
+        self._insert_certificates(session, new_rows, people)
 
-    def _people(self, session: Session, records: list[CertificateRecord]) -> dict[str, Person]:
-        """Existing holders by ID hash; new ones are inserted, changed names updated."""
-        hashes = {id_lookup_hash(self.pii, r.id_number): r for r in records}
-        found = {p.id_hash: p for p in session.scalars(select(Person).where(Person.id_hash.in_(hashes)))}
-        fresh = []
-        for key, record in hashes.items():
-            person = found.get(key)
-            if person is None:
-                fresh.append({
-                    "id_type": record.id_type, "id_hash": key, "name": record.name, "gender": record.gender,
-                    "id_number_enc": self.pii.encrypt(record.id_number, b"people.id_number"),
-                    "id_masked": mask_middle(record.id_number), "created_at": utcnow(), "updated_at": utcnow(),
-                })
-            elif (person.name, person.gender) != (record.name, record.gender):
-                person.name, person.gender = record.name, record.gender
+    def _people(self, session: Session, entries: list[Entry]) -> dict[str, int]:
+        """Person ids by ID hash; new holders are inserted, changed names or genders updated."""
+        wanted = {e.id_hash: e.record for e in entries}
+        table = Person.__table__
+        rows = session.execute(select(table.c.id, table.c.id_hash, table.c.name, table.c.gender)
+                               .where(table.c.id_hash.in_(wanted))).all()
+        found = {row.id_hash: row.id for row in rows}
+        for row in rows:
+            record = wanted[row.id_hash]
+            if (row.name, row.gender) != (record.name, record.gender):
+                session.execute(update(Person).where(Person.id == row.id).values(
+                    name=record.name, gender=record.gender, updated_at=utcnow()))
+        fresh = [self._person_values(key, record) for key, record in wanted.items() if key not in found]
         if fresh:
-            session.execute(Person.__table__.insert(), fresh)
-            found.update({p.id_hash: p for p in session.scalars(
-                select(Person).where(Person.id_hash.in_([f["id_hash"] for f in fresh])))})
+            session.execute(table.insert(), fresh)
+            found.update(session.execute(select(table.c.id_hash, table.c.id).where(
+                table.c.id_hash.in_([f["id_hash"] for f in fresh]))).tuples().all())
         return found
 
-    def _current_certs(self, session: Session, records: list[CertificateRecord]) -> dict[str, Certificate]:
-        hashes = [cert_lookup_hash(self.pii, r.cert_no) for r in records]
-        query = select(Certificate).where(Certificate.cert_no_hash.in_(hashes), Certificate.is_current.is_(True))
-        return {c.cert_no_hash: c for c in session.scalars(query)}
+    def _person_values(self, key: str, record: CertificateRecord) -> dict[str, Any]:
+        now = utcnow()
+        return {"id_type": record.id_type, "id_hash": key, "name": record.name, "gender": record.gender,
+                "id_number_enc": self.pii.encrypt(record.id_number, b"people.id_number"),
+                "id_masked": mask_middle(record.id_number), "created_at": now, "updated_at": now}
 
-    def _apply(self, session: Session, record: CertificateRecord, existing: Certificate | None,
-               people: dict[str, Person], photo_id: int | None,
-               new_rows: list[tuple[CertificateRecord, int | None, int]]) -> str | RowError:
+    def _current_certs(self, session: Session, entries: list[Entry]) -> dict[str, Any]:
+        """Light rows (not ORM objects) of the current versions already stored."""
+        table = Certificate.__table__
+        query = select(table.c.id, table.c.cert_no_hash, table.c.fingerprint, table.c.valid_from,
+                       table.c.version, table.c.person_id, table.c.photo_id).where(
+            table.c.cert_no_hash.in_([e.cert_hash for e in entries]), table.c.is_current.is_(True))
+        return {row.cert_no_hash: row for row in session.execute(query)}
+
+    def _apply(self, session: Session, entry: Entry, existing: Any, people: dict[str, int],
+               photo_id: int | None, new_rows: list[tuple[Entry, int | None, int]]) -> str | RowError:
         """Decide new / unchanged / updated / reissued for one record."""
-        person = people[id_lookup_hash(self.pii, record.id_number)]
+        record = entry.record
         if existing is None:
-            new_rows.append((record, photo_id, 1))
+            new_rows.append((entry, photo_id, 1))
             return "accepted"
-        if existing.person_id != person.id:
+        if existing.person_id != people[entry.id_hash]:
             return RowError(0, "证书编号", "证书编号已属于另一持证人，未导入；请核对证件号码")
-        fingerprint = record_fingerprint(record)
-        if existing.fingerprint == fingerprint:
+        if existing.fingerprint == entry.fingerprint:
             return "unchanged"
         if record.valid_from < existing.valid_from:
             return RowError(0, "有效期开始日期", f"早于系统中的当前版本（第{existing.version}版），未导入")
         if record.valid_from > existing.valid_from:
             # A later validity period is a reissue (换证/复审换发): a new version supersedes the old one.
-            existing.is_current = False
-            session.flush()
-            new_rows.append((record, photo_id or existing.photo_id, existing.version + 1))
+            session.execute(update(Certificate).where(Certificate.id == existing.id).values(is_current=False))
+            new_rows.append((entry, photo_id or existing.photo_id, existing.version + 1))
             return "reissued"
-        self._update_in_place(session, existing, record, photo_id, fingerprint)
+        cert = session.get(Certificate, existing.id)
+        assert cert is not None
+        self._update_in_place(session, cert, entry, photo_id)
         return "updated"
 
-    def _update_in_place(self, session: Session, cert: Certificate, record: CertificateRecord,
-                         photo_id: int | None, fingerprint: str) -> None:
+    def _update_in_place(self, session: Session, cert: Certificate, entry: Entry, photo_id: int | None) -> None:
         previous = {f: _jsonable(getattr(cert, f)) for f in _SNAPSHOT_FIELDS}
         session.add(CertificateChange(certificate_id=cert.id, previous=json.dumps(previous, ensure_ascii=False),
                                       source="import"))
-        for name, value in _cert_values(record).items():
+        for name, value in _cert_values(entry.record).items():
             setattr(cert, name, value)
         cert.photo_id = photo_id or cert.photo_id
-        cert.fingerprint = fingerprint
-        if record.review_due_date:
-            _upsert_review(session, cert, record)
+        cert.fingerprint = entry.fingerprint
+        if entry.record.review_due_date:
+            _upsert_review(session, cert, entry.record)
 
-    def _insert_certificates(self, session: Session,
-                             rows: list[tuple[CertificateRecord, int | None, int]]) -> None:
+    def _insert_certificates(self, session: Session, rows: list[tuple[Entry, int | None, int]],
+                             people: dict[str, int]) -> None:
         if not rows:
             return
-        people = {p.id_hash: p.id for p in session.scalars(select(Person).where(
-            Person.id_hash.in_({id_lookup_hash(self.pii, r.id_number) for r, _, _ in rows})))}
-        values = []
-        for record, photo_id, version in rows:
-            values.append({
-                **_cert_values(record),
-                "public_id": secrets.token_urlsafe(12),
-                "cert_no_hash": cert_lookup_hash(self.pii, record.cert_no),
-                "cert_no_enc": self.pii.encrypt(record.cert_no, b"certificates.cert_no"),
-                "cert_no_masked": mask_middle(record.cert_no),
-                "version": version, "is_current": True,
-                "person_id": people[id_lookup_hash(self.pii, record.id_number)],
-                "photo_id": photo_id, "fingerprint": record_fingerprint(record),
-                "created_at": utcnow(), "updated_at": utcnow(),
-            })
+        now = utcnow()
+        values = [{
+            **_cert_values(entry.record),
+            "public_id": secrets.token_urlsafe(12),
+            "cert_no_hash": entry.cert_hash,
+            "cert_no_enc": self.pii.encrypt(entry.record.cert_no, b"certificates.cert_no"),
+            "cert_no_masked": mask_middle(entry.record.cert_no),
+            "version": version, "is_current": True, "person_id": people[entry.id_hash],
+            "photo_id": photo_id, "fingerprint": entry.fingerprint, "created_at": now, "updated_at": now,
+        } for entry, photo_id, version in rows]
         session.execute(Certificate.__table__.insert(), values)
-        self._insert_reviews(session, [r for r, _, _ in rows if r.review_due_date])
+        self._insert_reviews(session, [e for e, _, _ in rows if e.record.review_due_date])
 
-    def _insert_reviews(self, session: Session, records: list[CertificateRecord]) -> None:
-        if not records:
+    def _insert_reviews(self, session: Session, entries: list[Entry]) -> None:
+        if not entries:
             return
-        by_hash = {cert_lookup_hash(self.pii, r.cert_no): r for r in records}
-        ids = session.execute(select(Certificate.id, Certificate.cert_no_hash).where(
-            Certificate.cert_no_hash.in_(by_hash), Certificate.is_current.is_(True))).all()
+        by_hash = {e.cert_hash: e.record for e in entries}
+        table = Certificate.__table__
+        ids = session.execute(select(table.c.id, table.c.cert_no_hash).where(
+            table.c.cert_no_hash.in_(by_hash), table.c.is_current.is_(True))).all()
         session.execute(RenewalReview.__table__.insert(), [
             {"certificate_id": cid, "due_date": by_hash[h].review_due_date, "done_date": by_hash[h].review_done_date}
             for cid, h in ids

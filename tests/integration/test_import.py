@@ -231,3 +231,12 @@ def test_a_dry_run_validates_and_counts_but_writes_nothing(app: Flask, tmp_path:
     summary = run_import(app, write_csv(tmp_path / "a.csv", [GOOD]), dry_run=True)
     assert summary.accepted == 1
     assert count(app, Certificate) == 0 and count(app, ImportRun) == 0
+
+
+def test_validation_in_a_worker_process_gives_the_same_result_in_file_order(app: Flask, tmp_path: Path) -> None:
+    rows = [*generate_rows(1200, seed=9), {**GOOD, "证件号码": "110105194912310021"}]
+    path = write_csv(tmp_path / "a.csv", rows, headers=HEADERS)
+    report = io.StringIO()
+    summary = run_import(app, path, workers=1, batch_size=300, report=report)
+    assert (summary.rows, summary.accepted, summary.rejected) == (1201, 1200, 1)
+    assert list(csv.reader(io.StringIO(report.getvalue())))[1][0] == "1202"

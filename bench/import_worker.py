@@ -1,0 +1,75 @@
+"""One import in its own process, so its peak RSS is its own: `python -m bench.import_worker MODE URL CSV`.
+
+MODE `ours` runs the real importer; `baseline` inserts the same rows with a bare executemany
+and no validation. Prints one JSON line: rows, seconds, peak RSS in MB.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import Column, MetaData, String, Table
+
+BATCH = 2000
+
+
+def baseline(url: str, path: Path) -> int:
+    """Bare executemany of the raw rows into a table of text columns."""
+    from app.services.demo import HEADERS
+    from app.storage.db import make_engine
+
+    engine = make_engine(url)
+    meta = MetaData()
+    table = Table("bench_raw", meta, *(Column(f"c{i}", String(200)) for i in range(len(HEADERS))))
+    meta.drop_all(engine)
+    meta.create_all(engine)
+    rows = 0
+    with path.open(encoding="utf-8", newline="") as fh, engine.connect() as conn:
+        reader = csv.reader(fh)
+        next(reader)
+        batch: list[dict[str, str]] = []
+        for cells in reader:
+            batch.append({f"c{i}": v for i, v in enumerate(cells)})
+            if len(batch) >= BATCH:
+                conn.execute(table.insert(), batch)
+                conn.commit()
+                rows += len(batch)
+                batch = []
+        if batch:
+            conn.execute(table.insert(), batch)
+            conn.commit()
+            rows += len(batch)
+    return rows
+
+
+def ours(url: str, path: Path) -> int:
+    """The real import pipeline: validation, encryption, upsert in committed batches."""
+    from app import create_app
+    from app.cli.db import upgrade
+    from app.config import Settings, replace
+    from app.domain.catalogue import Catalogue
+    from app.services.importer import ImportOptions, import_file
+
+    app = create_app(replace(Settings(), database={"url": url}, server={"dev_tools": False}))
+    upgrade(app.extensions["db"])
+    summary = import_file(path, app.extensions["db"], app.extensions["pii"], Catalogue.load_default(),
+                          ImportOptions(batch_size=BATCH, workers=1))
+    return summary.accepted + summary.updated + summary.unchanged
+
+
+def main() -> None:
+    mode, url, path = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    started = time.monotonic()
+    rows = (ours if mode == "ours" else baseline)(url, path)
+    seconds = time.monotonic() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"mode": mode, "rows": rows, "seconds": seconds, "peak_rss_mb": peak}))
+
+
+if __name__ == "__main__":
+    main()

@@ -11,3 +11,14 @@ def register_cli(app: Flask) -> None:
 
     for group in (db.group, certs.group, demo.group, calendar.group):
         app.cli.add_command(group)
+    from app.cli import review, staff  # issue 4: staff accounts, photo purge, notification outbox
+
+    for extra in (staff.group, review.group, review.notify_group):
+        app.cli.add_command(extra)
+    from app.cli import menu
+
+    app.cli.add_command(menu.group)
+    from app.cli import keys, verify  # issue 5: signing keys and the offline verifier
+
+    keys.register(app)
+    verify.register(app)

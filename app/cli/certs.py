@@ -40,7 +40,8 @@ def import_command(file: Path, photos_dir: Path | None, dry_run: bool, report_pa
     bar = tqdm(unit="行", unit_scale=True, desc="导入", file=sys.stderr, dynamic_ncols=True,
                disable=None, smoothing=0.1)
     options = ImportOptions(photos_dir=photos_dir, dry_run=dry_run, report=report, batch_size=batch_size,
-                            workers=workers, on_progress=bar.update, on_total=lambda total: setattr(bar, "total", total))
+                            workers=workers, on_progress=bar.update,
+                            on_total=lambda total: setattr(bar, "total", total))
     try:
         summary = import_file(file, current_app.extensions["db"], current_app.extensions["pii"],
                               Catalogue.load_default(), options)

@@ -31,9 +31,13 @@ def _reported(action: str) -> Iterator[None]:
 
 
 @group.command("generate")
-def generate_command() -> None:
+@click.option("--if-missing", is_flag=True, help="Do nothing when keys already exist (for start-up scripts).")
+def generate_command(if_missing: bool) -> None:
     """Create the first signing key."""
     with _reported("生成密钥"):
+        if if_missing and keyring.list_keys(_key_dir()):
+            click.echo("已有签名密钥，未生成新密钥 / keys already present, nothing to do")
+            return
         click.echo(f"已生成签名密钥 / generated key {keyring.generate(_key_dir()).kid}")
 
 

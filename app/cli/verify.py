@@ -91,14 +91,23 @@ def verdict(result: Verification, listed: ListedStatus | None, today: date) -> t
 
 def _fields(result: Verification, claims: CertClaims) -> list[tuple[str, Any]]:
     issued = datetime.fromtimestamp(result.issued_at or 0, UTC).strftime("%Y-%m-%d %H:%M UTC")
-    rows = [("证书种类 kind", KIND_TEXT[claims.kind]), ("姓名 name", claims.holder_name),
-            ("证件号码 ID (masked)", claims.masked_id_number), ("项目/行业代码 item/industry", claims.code)]
+    rows = [
+        ("证书种类 kind", KIND_TEXT[claims.kind]),
+        ("姓名 name", claims.holder_name),
+        ("证件号码 ID (masked)", claims.masked_id_number),
+        ("项目/行业代码 item/industry", claims.code),
+    ]
     if claims.personnel_type:
         rows.append(("人员类型代码 personnel type", claims.personnel_type))
-    rows += [("有效期 valid", f"{claims.valid_from} — {claims.valid_until}"),
-             ("签发机关代码 authority", claims.authority_code), ("证书标识 cert id", claims.cert_id),
-             ("版本 version", claims.version), ("签发方 issuer", result.issuer),
-             ("签名密钥 key id", result.kid), ("签名时间 signed", issued)]  # fmt: skip
+    rows += [
+        ("有效期 valid", f"{claims.valid_from} — {claims.valid_until}"),
+        ("签发机关代码 authority", claims.authority_code),
+        ("证书标识 cert id", claims.cert_id),
+        ("版本 version", claims.version),
+        ("签发方 issuer", result.issuer),
+        ("签名密钥 key id", result.kid),
+        ("签名时间 signed", issued),
+    ]
     if result.expires_at:
         rows.append(("亮证码失效 live code expires", datetime.fromtimestamp(result.expires_at, UTC)))
     return rows
@@ -106,10 +115,18 @@ def _fields(result: Verification, claims: CertClaims) -> list[tuple[str, Any]]:
 
 @click.command("verify")
 @click.argument("code")
-@click.option("--jwks", "jwks_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Public keys (JWKS). Default: the local [signing] key_dir.")
-@click.option("--status-list", "status_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Signed status list saved from /api/status-list.")
+@click.option(
+    "--jwks",
+    "jwks_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Public keys (JWKS). Default: the local [signing] key_dir.",
+)
+@click.option(
+    "--status-list",
+    "status_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Signed status list saved from /api/status-list.",
+)
 @click.option("--id-number", help="ID number read from the holder's ID card, to confirm it matches.")
 @with_appcontext
 def verify_command(

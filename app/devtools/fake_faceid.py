@@ -15,17 +15,15 @@ import hmac
 import html
 import json
 import re
-import secrets
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, jsonify, redirect, request, url_for
+from flask import Blueprint, Flask, Response, request, url_for
 
 API_VERSION = "2018-03-01"
 SERVICE = "faceid"
@@ -92,8 +90,8 @@ class Attempt:
 class FakeFaceIdState:
     """Everything the fake knows; tests read and steer it directly. Thread-safe."""
 
-    secret_id: str = "dev-secret-id"
-    secret_key: str = "dev-secret-key"
+    secret_id: str = "dev-secret-id"  # noqa: S105 - the development default of [faceid]
+    secret_key: str = "dev-secret-key"  # noqa: S105
     clock: Callable[[], float] = time.time
     public_base: str | None = None  # where the liveness page is reached; None: derived from the request
     hang_seconds: float = 10.0
@@ -202,8 +200,10 @@ def _liveness_url(state: FakeFaceIdState, token: str) -> str:
     path = url_for(".liveness", token=token)
     if state.public_base:
         return state.public_base.rstrip("/") + "/liveness?" + urlencode({"token": token})
-    # Host may hold a path when the SDK endpoint has one ("127.0.0.1:5000/dev/fake-faceid").
-    return f"{request.scheme}://{request.host.split('/')[0]}{path}"
+    # The SDK's Host holds a path when its endpoint has one ("127.0.0.1:5000/dev/fake-faceid"), and
+    # werkzeug then reports request.host as empty: read the raw header and keep the host:port part.
+    host = request.headers.get("Host", "").split("/")[0] or request.environ.get("SERVER_NAME", "")
+    return f"{request.scheme}://{host}{path}"
 
 
 def _detect_auth(state: FakeFaceIdState, params: dict[str, Any]) -> Response:
@@ -224,11 +224,12 @@ def _text(attempt: Attempt, now: float) -> dict[str, Any]:
     if outcome is None:
         expired = now - attempt.created_at > BIZ_TOKEN_TTL
         outcome = OUTCOMES["expired"] if expired else OUTCOMES["not_finished"]
+    live, compare = outcome.live_status, outcome.compare_status
     return {"ErrCode": outcome.err_code, "ErrMsg": outcome.err_msg,
-            "IdCard": outcome.id_card or attempt.id_card or None, "Name": outcome.name or attempt.name or None,
-            "LiveStatus": outcome.live_status, "LiveMsg": None if outcome.live_status is None else outcome.err_msg,
-            "Comparestatus": outcome.compare_status,
-            "Comparemsg": None if outcome.compare_status is None else outcome.err_msg,
+            "IdCard": outcome.id_card or attempt.id_card or None,
+            "Name": outcome.name or attempt.name or None,
+            "LiveStatus": live, "LiveMsg": None if live is None else outcome.err_msg,
+            "Comparestatus": compare, "Comparemsg": None if compare is None else outcome.err_msg,
             "Sim": outcome.sim, "Extra": attempt.extra, "Location": None, "Mobile": ""}
 
 
@@ -271,7 +272,8 @@ def _back_to_service(attempt: Attempt, token: str) -> Response:
     if not attempt.redirect_url:
         return Response("核身已完成，请返回。", content_type="text/plain; charset=utf-8")
     sep = "&" if "?" in attempt.redirect_url else "?"
-    return redirect(f"{attempt.redirect_url}{sep}{urlencode({'BizToken': token})}", code=302)
+    location = f"{attempt.redirect_url}{sep}{urlencode({'BizToken': token})}"
+    return Response(status=302, headers={"Location": location})
 
 
 def create_fake_faceid_blueprint(state: FakeFaceIdState, name: str = "fake_faceid") -> Blueprint:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, jsonify, redirect, request
+from flask import Blueprint, Flask, Response, jsonify, request
 
 OAUTH_CODE_TTL = 300  # a web-authorisation code is valid for 5 minutes and once
 TEMPLATE_VALUE_MAX = 20
@@ -63,7 +63,7 @@ class FakeWeChatState:
     """Everything the fake knows; tests read and steer it directly. All methods are thread-safe."""
 
     app_id: str = "wxdevelopment0000"
-    app_secret: str = "dev-app-secret"
+    app_secret: str = "dev-app-secret"  # noqa: S105 - the development default of [wechat]
     clock: Callable[[], float] = time.time
     token_expires_in: int = 7200
     hang_seconds: float = 10.0  # how long a "timeout" fault sleeps before answering
@@ -178,9 +178,12 @@ def _body() -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _with_faults(state: FakeWeChatState, path: str) -> Callable[[Callable[[], Response]], Callable[[], Response]]:
+View = Callable[[], Response]
+
+
+def _with_faults(state: FakeWeChatState, path: str) -> Callable[[View], View]:
     """Apply a queued fault (hang, HTTP 500, errcode) before the real handler."""
-    def decorate(view: Callable[[], Response]) -> Callable[[], Response]:
+    def decorate(view: View) -> View:
         @functools.wraps(view)
         def wrapper() -> Response:
             fault = state.take_fault(path)
@@ -324,7 +327,7 @@ def create_fake_wechat_blueprint(state: FakeWeChatState, name: str = "fake_wecha
         if not openid or not target:
             return Response("no test user signed in", status=403, content_type="text/plain")
         query = urlencode({"code": state.issue_code(openid, scope), "state": args.get("state", "")})
-        return redirect(f"{target}{'&' if '?' in target else '?'}{query}", code=302)
+        return Response(status=302, headers={"Location": f"{target}{'&' if '?' in target else '?'}{query}"})
 
     @bp.get("/sns/oauth2/access_token")
     @faults("/sns/oauth2/access_token")

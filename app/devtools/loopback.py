@@ -37,7 +37,7 @@ class LoopbackServer:
 def serve_in_thread(wsgi_app: Any) -> LoopbackServer:
     """Start a threaded werkzeug server on 127.0.0.1 with an OS-chosen port."""
     server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-    server.daemon_threads = True  # a handler stuck in a simulated timeout must not block exit
+    # The threaded server's handler threads are daemons: one stuck in a simulated timeout cannot block exit.
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                               name=f"loopback-{server.server_port}", daemon=True)
     thread.start()

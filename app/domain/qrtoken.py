@@ -193,11 +193,18 @@ def build_claims(
 ) -> CertClaims:
     """CertClaims from the full ID number, which is masked and reduced to its check tag here."""
     return CertClaims(
-        cert_id=cert_id, version=version, kind=kind, code=code, holder_name=holder_name,
-        masked_id_number=mask_id_number(id_number), id_check=id_check_tag(id_number),
-        valid_from=valid_from, valid_until=valid_until, authority_code=authority_code,
+        cert_id=cert_id,
+        version=version,
+        kind=kind,
+        code=code,
+        holder_name=holder_name,
+        masked_id_number=mask_id_number(id_number),
+        id_check=id_check_tag(id_number),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        authority_code=authority_code,
         personnel_type=personnel_type,
-    )  # fmt: skip
+    )
 
 
 def _days(day: date) -> int:
@@ -206,11 +213,17 @@ def _days(day: date) -> int:
 
 def _claims_to_map(claims: CertClaims) -> dict[int, Any]:
     out: dict[int, Any] = {
-        K_ID: claims.cert_id, K_VERSION: claims.version, K_KIND: int(claims.kind),
-        K_CODE: claims.code, K_NAME: claims.holder_name, K_MASKED_ID: claims.masked_id_number,
-        K_ID_CHECK: claims.id_check, K_FROM: _days(claims.valid_from),
-        K_UNTIL: _days(claims.valid_until), K_AUTHORITY: claims.authority_code,
-    }  # fmt: skip
+        K_ID: claims.cert_id,
+        K_VERSION: claims.version,
+        K_KIND: int(claims.kind),
+        K_CODE: claims.code,
+        K_NAME: claims.holder_name,
+        K_MASKED_ID: claims.masked_id_number,
+        K_ID_CHECK: claims.id_check,
+        K_FROM: _days(claims.valid_from),
+        K_UNTIL: _days(claims.valid_until),
+        K_AUTHORITY: claims.authority_code,
+    }
     if claims.personnel_type is not None:
         out[K_PERSONNEL] = claims.personnel_type
     _check_claims_map(out)
@@ -229,6 +242,8 @@ def _is_uint(value: Any, upper: int) -> bool:
 
 def _check_claims_map(m: Mapping[Any, Any]) -> None:
     """Raise ValueError unless m has exactly the keys and types of the certificate claim."""
+    if not isinstance(m, Mapping):
+        raise ValueError("certificate claim must be a map")
     if not _REQUIRED <= m.keys() <= _REQUIRED | {K_PERSONNEL}:
         raise ValueError("certificate claim keys")
     for key, limit in _TEXT_LIMITS.items():
@@ -247,12 +262,18 @@ def _check_claims_map(m: Mapping[Any, Any]) -> None:
 def _claims_from_map(m: Mapping[Any, Any]) -> CertClaims:
     _check_claims_map(m)
     return CertClaims(
-        cert_id=m[K_ID], version=m[K_VERSION], kind=CertKind(m[K_KIND]), code=m[K_CODE],
-        holder_name=m[K_NAME], masked_id_number=m[K_MASKED_ID], id_check=m[K_ID_CHECK],
+        cert_id=m[K_ID],
+        version=m[K_VERSION],
+        kind=CertKind(m[K_KIND]),
+        code=m[K_CODE],
+        holder_name=m[K_NAME],
+        masked_id_number=m[K_MASKED_ID],
+        id_check=m[K_ID_CHECK],
         valid_from=date.fromordinal(EPOCH.toordinal() + m[K_FROM]),
         valid_until=date.fromordinal(EPOCH.toordinal() + m[K_UNTIL]),
-        authority_code=m[K_AUTHORITY], personnel_type=m.get(K_PERSONNEL),
-    )  # fmt: skip
+        authority_code=m[K_AUTHORITY],
+        personnel_type=m.get(K_PERSONNEL),
+    )
 
 
 def sign_certificate(

@@ -103,7 +103,9 @@ def _str_or_none(value: Any) -> str | None:
 
 def parse_text(text: models.DetectInfoText | None) -> FaceResult:
     """FaceResult from the SDK's DetectInfoText (None when Tencent sent no Text)."""
-    get = (lambda name: getattr(text, name, None)) if text is not None else (lambda name: None)
+    def get(name: str) -> Any:
+        return getattr(text, name, None)
+
     return FaceResult(
         err_code=_int_or_none(get("ErrCode")),
         err_msg=_str_or_none(get("ErrMsg")),

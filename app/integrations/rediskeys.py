@@ -51,3 +51,23 @@ def face_attempts(person_key: str, day: str) -> str:
 def fake_wechat_state(app_id: str) -> str:
     """Development only: state of the fake WeChat server when it is shared through the store."""
     return f"dev:fake_wechat:{app_id}"
+
+
+def face_start_lock(person_key: str) -> str:
+    """Lock held while one holder's attempts are counted and a face check started (keeps the cap exact)."""
+    return f"faceid:start:{person_key}"
+
+
+def register_rate(day: str, openid: str) -> str:
+    """Registration tries of one openid on one day (each looks a holder up by ID number + name)."""
+    return f"rate:register:{day}:{openid}"
+
+
+def status_list(kid: str) -> str:
+    """The signed status list for offline verifiers, as signed by key `kid` (rebuilt every few minutes)."""
+    return f"verify:status_list:{kid}"
+
+
+def verify_api_rate(client_ip: str, window: str) -> str:
+    """POST /api/verify calls of one client IP in one time window (it can look up certificate numbers)."""
+    return f"rate:verify_api:{window}:{client_ip}"

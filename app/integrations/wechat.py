@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -37,6 +38,25 @@ TEMPLATE_FORBIDDEN_KEYS = frozenset({"first", "remark"})
 TOKEN_SAFETY_MARGIN = 300
 
 T = TypeVar("T")
+_SECRET_PARAM = re.compile(r"((?:secret|access_token|code)=)[^&\s\"]+")
+
+
+class RedactSecrets(logging.Filter):
+    """Mask secret=, access_token= and code= in records: urllib3 logs full URLs at DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _SECRET_PARAM.sub(r"\1***", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+def install_log_redaction() -> None:
+    """Attach RedactSecrets to urllib3's connection-pool logger (idempotent)."""
+    logger = logging.getLogger("urllib3.connectionpool")
+    if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+        logger.addFilter(RedactSecrets())
 
 
 class WeChatApiError(Exception):
@@ -74,6 +94,14 @@ def check_template_data(data: dict[str, str]) -> None:
             raise TemplateDataError(f"template field {key!r} is longer than {TEMPLATE_VALUE_MAX} characters")
 
 
+def _token_from(result: dict[str, Any]) -> tuple[str, int]:
+    """(access_token, expires_in) from a token response; 7200 s is WeChat's documented lifetime."""
+    token = result.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise WeChatUnavailable("token response without access_token")
+    return token, int(result.get("expires_in") or 7200)
+
+
 class _SharedTokenClient(WeChatClient):  # type: ignore[misc]
     """wechatpy client whose access token is the one pinned by WeChatApi for the current call."""
 
@@ -95,7 +123,9 @@ class _SharedTokenClient(WeChatClient):  # type: ignore[misc]
 class WeChatApi:
     """The WeChat API calls this service makes; safe to share between threads."""
 
-    def __init__(self, settings: WechatSettings, store: KVStore, session: requests.Session | None = None) -> None:
+    def __init__(self, settings: WechatSettings, store: KVStore,
+                 session: requests.Session | None = None) -> None:
+        install_log_redaction()  # GET /cgi-bin/token and the OAuth exchange carry the secret in the URL
         self.settings = settings
         self.store = store
         self._api_root = settings.api_base_url.rstrip("/") + "/"
@@ -126,15 +156,15 @@ class WeChatApi:
                 self.store.set(key, token, ttl=token_ttl(expires_in))
                 return token
         except LockTimeout:
-            raise WeChatUnavailable("timed out waiting for another process to fetch the access token") from None
+            raise WeChatUnavailable("timed out waiting for another process to fetch the token") from None
 
     def _fetch_token(self, failed: str | None) -> tuple[str, int]:
         """GET /cgi-bin/token, or POST /cgi-bin/stable_token when configured."""
         if self.settings.use_stable_token:
             return self._fetch_stable_token(failed)
-        params = {"grant_type": "client_credential", "appid": self.settings.app_id, "secret": self.settings.app_secret}
-        result = self._raw("GET", "cgi-bin/token", params=params)
-        return str(result["access_token"]), int(result.get("expires_in", 7200))
+        params = {"grant_type": "client_credential", "appid": self.settings.app_id,
+                  "secret": self.settings.app_secret}
+        return _token_from(self._raw("GET", "cgi-bin/token", params=params))
 
     def _fetch_stable_token(self, failed: str | None) -> tuple[str, int]:
         """POST /cgi-bin/stable_token (getStableAccessToken).
@@ -144,12 +174,11 @@ class WeChatApi:
         """
         body = {"grant_type": "client_credential", "appid": self.settings.app_id,
                 "secret": self.settings.app_secret, "force_refresh": False}
-        result = self._raw("POST", "cgi-bin/stable_token", json_body=body)
-        token = str(result["access_token"])
-        if failed is not None and token == failed:
-            result = self._raw("POST", "cgi-bin/stable_token", json_body={**body, "force_refresh": True})
-            token = str(result["access_token"])
-        return token, int(result.get("expires_in", 7200))
+        token = _token_from(self._raw("POST", "cgi-bin/stable_token", json_body=body))
+        if failed is not None and token[0] == failed:
+            forced = {**body, "force_refresh": True}
+            token = _token_from(self._raw("POST", "cgi-bin/stable_token", json_body=forced))
+        return token
 
     def _raw(self, method: str, path: str, params: dict[str, str] | None = None,
              json_body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -208,7 +237,8 @@ class WeChatApi:
         """Customer-service text message: POST /cgi-bin/message/custom/send (48 h after user contact)."""
         self._call("message/custom/send", lambda: self.client.message.send_text(openid, content))
 
-    def send_template(self, openid: str, template_id: str, data: dict[str, str], url: str | None = None) -> int:
+    def send_template(self, openid: str, template_id: str, data: dict[str, str],
+                      url: str | None = None) -> int:
         """Template message: POST /cgi-bin/message/template/send; returns WeChat's msgid.
 
         Since 2023 WeChat shows no first/remark lines and about 20 characters per field: checked here.

@@ -98,8 +98,12 @@ def _add_key(key_dir: Path, keys: list[dict[str, Any]], now: datetime | None) ->
     for raw in keys:
         if raw["status"] == KeyStatus.ACTIVE:
             raw["status"] = KeyStatus.RETIRED.value
-    entry = {"kid": signer.kid, "created": _now_text(now), "status": KeyStatus.ACTIVE.value,
-             "x": b64url(raw_public_bytes(signer.private_key.public_key()))}  # fmt: skip
+    entry = {
+        "kid": signer.kid,
+        "created": _now_text(now),
+        "status": KeyStatus.ACTIVE.value,
+        "x": b64url(raw_public_bytes(signer.private_key.public_key())),
+    }
     _write_metadata(key_dir, [*keys, entry])
     return _meta(entry)
 

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.idnumber import IdNumberError, normalize_id_number
+from app.domain.idnumber import normalize_id_number
 from app.domain.names import normalize_name
 from app.domain.pii import PiiCipher
 from app.domain.status import CertificateFacts, RenewalReview, StatusResult, certificate_status

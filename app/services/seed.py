@@ -95,7 +95,8 @@ def _reissue(database: Database, pii: PiiCipher, catalogue: Catalogue, row: dict
     """A second version of the showcase row: the first becomes 已被新版本取代."""
     renewed = dict(row)
     start = today - timedelta(days=30)
-    renewed.update({"有效期开始日期": start.isoformat(), "有效期结束日期": start.replace(year=start.year + 6).isoformat(),
+    renewed.update({"有效期开始日期": start.isoformat(),
+                    "有效期结束日期": start.replace(year=start.year + 6).isoformat(),
                     "考试合格日期": (start - timedelta(days=20)).isoformat()})
     renewed.pop("应复审日期", None)
     renewed.pop("实际复审日期", None)
@@ -103,7 +104,8 @@ def _reissue(database: Database, pii: PiiCipher, catalogue: Catalogue, row: dict
 
 
 def _set_admin_states(database: Database, pii: PiiCipher, rows: list[dict[str, Any]]) -> None:
-    states = {2: ("suspended", "违章作业，暂扣6个月"), 3: ("revoked", "以欺骗手段取得"), 4: ("cancelled", "持证人申请注销")}
+    states = {2: ("suspended", "违章作业，暂扣6个月"), 3: ("revoked", "以欺骗手段取得"),
+              4: ("cancelled", "持证人申请注销")}
     with database.session() as session:
         for index, (state, reason) in states.items():
             session.execute(update(Certificate).where(

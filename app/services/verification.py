@@ -3,14 +3,32 @@
 CONTRACT shared by the webhook's 扫码查询, the /v/<token> page and POST /api/verify: all three
 call `Verifier.verify_text` and render the same `Verdict`, so a scan in the official account
 gives the same answer as the page. (Implementation: issue 5.)
+
+Order matters: a token's signature is checked before anything is read from the database, so a
+forged or malformed code costs no query and learns nothing.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
 
+from sqlalchemy.orm import Session
+
+from app.clock import Clock
+from app.config import Settings
+from app.domain.keyring import PublicKeyEntry
+from app.domain.pii import PiiCipher
+from app.domain.qrtoken import MAX_TEXT_CHARS, CertClaims, Outcome, Verification, extract_token, verify
 from app.domain.status import StatusResult
+from app.services import registry
+from app.services import verdict_texts as texts
+from app.services.presenters import describe
+from app.storage.models import Person
 
 # outcome values
 GENUINE = "genuine"                    # signature good; see `status` for the live status
@@ -19,6 +37,11 @@ EXPIRED_LIVE_CODE = "expired_live_code"  # a 亮证 dynamic code past its expiry
 KEY_REVOKED = "key_revoked"            # signed by a retired (compromised) key
 CERT_NUMBER = "cert_number"            # a bare certificate number (old cards): looked up, not signed
 NOT_OURS = "not_ours"                  # a URL of another site or any other text: may be a forgery
+
+# A bare certificate number: "T" + ID number for special operations, an opaque code otherwise.
+_CERT_NUMBER = re.compile(r"[A-Za-z0-9]{6,32}")
+_MIN_TOKEN_CHARS = 100  # our tokens are ~270 characters; shorter alphanumerics are numbers
+_HIDDEN_FIELDS = ("查询日期", "版本", "状态", "状态说明")
 
 
 @dataclass(frozen=True)
@@ -35,6 +58,9 @@ class Verdict:
     version: int | None = None
     current_version: int | None = None
     kid: str | None = None
+    notice: str = ""                   # names the official domain; shown on every verdict
+    expires_at: datetime | None = None  # live (亮证) codes only
+    claims: CertClaims | None = field(default=None, repr=False)  # signed data, for the ID-number check
 
     @property
     def is_genuine(self) -> bool:
@@ -43,3 +69,118 @@ class Verdict:
     @property
     def is_valid_now(self) -> bool:
         return self.is_genuine and self.status is not None and self.status.is_valid
+
+
+class Verifier:
+    """Judges scanned text; one per request (it holds the request's database session)."""
+
+    def __init__(self, session: Session, pii: PiiCipher, keys: Callable[[], Mapping[str, PublicKeyEntry]],
+                 settings: Settings, clock: Clock) -> None:
+        self.session, self.pii, self.keys, self.clock = session, pii, keys, clock
+        self.base_host = (urlsplit(settings.server.base_url).hostname or "").lower()
+        self.official_domain = settings.server.official_domain.lower()
+
+    def verify_text(self, text: str) -> Verdict:
+        """Any scanned or pasted text: our URL or token, a certificate number, or something else."""
+        if not isinstance(text, str) or len(text) > MAX_TEXT_CHARS:
+            return self._not_ours(texts.TOO_LONG_EXPLANATION)
+        candidate = text.strip()
+        if "/" in candidate or "." in candidate or ":" in candidate:
+            return self._verify_url(candidate)
+        if len(candidate) >= _MIN_TOKEN_CHARS:
+            return self.verify_token(candidate)
+        if _CERT_NUMBER.fullmatch(candidate):
+            return self._cert_number(candidate)
+        return self._not_ours(texts.NOT_OURS_EXPLANATION)
+
+    def verify_token(self, token_text: str) -> Verdict:
+        """The token part of /v/<token> (base64url); anything malformed is a forgery."""
+        token = extract_token(token_text) if "/" not in token_text else None
+        if token is None:
+            return self._simple(FORGED, texts.FORGED_HEADLINE, texts.FORGED_EXPLANATION)
+        return self._from_verification(verify(token, self.keys(), int(self.clock.now().timestamp())))
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return self.clock.now()
+
+    def _notice(self) -> str:
+        return texts.OFFICIAL_NOTICE.format(domain=self.official_domain)
+
+    def _simple(self, outcome: str, headline: str, explanation: str, **extra: Any) -> Verdict:
+        return Verdict(outcome, headline, explanation, self._now(), notice=self._notice(), **extra)
+
+    def _not_ours(self, explanation: str) -> Verdict:
+        return self._simple(NOT_OURS, texts.NOT_OURS_HEADLINE, explanation)
+
+    def _is_our_host(self, host: str) -> bool:
+        return bool(host) and host in (self.base_host, self.official_domain)
+
+    def _verify_url(self, text: str) -> Verdict:
+        """Our URL → verify the token in it; any other host → not ours (a look-alike site, maybe)."""
+        url = text if "://" in text else "http://" + text
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+        except ValueError:
+            return self._not_ours(texts.NOT_OURS_EXPLANATION)
+        if parts.scheme not in ("http", "https") or not self._is_our_host(host):
+            shown = host[:64] or "其他网址"
+            return self._not_ours(texts.OTHER_SITE_EXPLANATION.format(host=shown, official=self.official_domain))
+        if "/v/" not in parts.path:
+            return self._not_ours(texts.NOT_OURS_EXPLANATION)
+        return self.verify_token(parts.path.rsplit("/v/", 1)[1].rstrip("/"))
+
+    def _from_verification(self, result: Verification) -> Verdict:
+        if result.outcome == Outcome.FORGED:
+            return self._simple(FORGED, texts.FORGED_HEADLINE, texts.FORGED_EXPLANATION)
+        if result.outcome == Outcome.KEY_REVOKED:
+            return self._simple(KEY_REVOKED, texts.KEY_REVOKED_HEADLINE, texts.KEY_REVOKED_EXPLANATION,
+                                kid=result.kid)
+        if result.outcome == Outcome.EXPIRED_LIVE_CODE:
+            return self._simple(EXPIRED_LIVE_CODE, texts.EXPIRED_LIVE_HEADLINE, texts.EXPIRED_LIVE_EXPLANATION,
+                                kid=result.kid, expires_at=self._moment(result.expires_at))
+        assert result.claims is not None  # GENUINE always carries claims
+        return self._genuine(result, result.claims)
+
+    def _moment(self, unix: int | None) -> datetime | None:
+        return None if unix is None else datetime.fromtimestamp(unix, self._now().tzinfo)
+
+    def _genuine(self, result: Verification, claims: CertClaims) -> Verdict:
+        """Signature is ours: now the live status from the database decides the headline."""
+        cert = registry.find_by_public_id(self.session, claims.cert_id)
+        if cert is None or cert.version != claims.version:
+            return self._simple(GENUINE, texts.MISSING_RECORD_HEADLINE, texts.MISSING_RECORD_EXPLANATION,
+                                kid=result.kid, claims=claims)
+        person = self.session.get(Person, cert.person_id)
+        assert person is not None  # foreign key
+        found = registry.Found(cert, person, registry.status_of(self.session, cert, self._now().date()))
+        current = cert.version if cert.is_current else registry.current_version(self.session, cert.cert_no_hash)
+        headline, explanation = texts.genuine_texts(found.status.code, current)
+        expires = self._moment(result.expires_at)
+        if expires is not None:
+            explanation += " " + texts.LIVE_CODE_NOTE.format(until=f"{expires:%H:%M}")
+        return Verdict(GENUINE, headline, explanation, self._now(), status=found.status,
+                       fields=self._fields(found), public_id=cert.public_id, version=cert.version,
+                       current_version=current, kid=result.kid, notice=self._notice(), expires_at=expires,
+                       claims=claims)
+
+    def _fields(self, found: registry.Found) -> dict[str, str]:
+        """Masked display fields; the name is partly masked because the viewer is anonymous."""
+        shown = describe(found, self._now().date())
+        fields = {k: str(v) for k, v in shown.items() if v and not k.isascii() and k not in _HIDDEN_FIELDS}
+        fields["姓名"] = texts.mask_name(found.person.name)
+        fields["版本"] = f"第{found.certificate.version}版"
+        return fields
+
+    def _cert_number(self, number: str) -> Verdict:
+        """Old cards carry only a number: look it up (not proof of anything, so said plainly)."""
+        found = registry.find_by_cert_no(self.session, self.pii, number, self._now().date())
+        if not found:
+            return self._simple(CERT_NUMBER, texts.CERT_NUMBER_MISSING_HEADLINE,
+                                texts.CERT_NUMBER_MISSING_EXPLANATION)
+        cert = found[0].certificate
+        return self._simple(CERT_NUMBER, texts.CERT_NUMBER_HEADLINE, texts.CERT_NUMBER_EXPLANATION,
+                            status=found[0].status, fields=self._fields(found[0]), public_id=cert.public_id,
+                            version=cert.version, current_version=cert.version)

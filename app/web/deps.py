@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
@@ -12,6 +12,10 @@ from app.config import Settings
 from app.domain.pii import PiiCipher
 from app.integrations.kvstore import KVStore
 from app.storage.db import Database
+
+if TYPE_CHECKING:
+    from app.services.signing import KeyProvider
+    from app.services.verification import Verifier
 
 
 def settings() -> Settings:
@@ -32,6 +36,20 @@ def pii() -> PiiCipher:
 
 def clock() -> Clock:
     return cast(Clock, current_app.extensions["clock"])
+
+
+def signing_keys() -> KeyProvider:
+    """The app's cached signing keys (re-read when the key folder changes)."""
+    from app.services.certificate_files import signing_context
+
+    return signing_context(current_app).keys
+
+
+def verifier() -> Verifier:
+    """A verification service bound to this request's session (issue 5)."""
+    from app.services.verification import Verifier
+
+    return Verifier(db_session(), pii(), signing_keys().public_keys, settings(), clock())
 
 
 def db_session() -> Session:

@@ -1,9 +1,154 @@
-"""Development tools (simulator and loopback fakes); registered only with [server] dev_tools."""
+"""Development tools (simulator and loopback fakes); registered only with [server] dev_tools.
+
+With dev_tools off none of /dev/* is routed (404). With it on:
+- /dev/fake-wechat/  the fake WeChat API + web authorisation (state: app.extensions["fake_wechat"])
+- /dev/fake-faceid   the fake Tencent FaceID API and liveness page (app.extensions["fake_faceid"])
+- /dev/simulator     a browser page that chats with this account as WeChat would: every action is
+                     sent as real signed (and, in compat/safe mode, encrypted) XML to /wechat.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import hashlib
+import itertools
+import secrets
+import time
+from typing import Any
+
+import xmltodict
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from wechatpy.crypto import WeChatCrypto
+
+from app.config import Settings
+from app.devtools.fake_faceid import FakeFaceIdState, create_fake_faceid_blueprint
+from app.devtools.fake_wechat import FakeWeChatState, create_fake_wechat_blueprint
+from menus import build_menu
+
+DEFAULT_OPENID = "o-simulator-0001"
+ACCOUNT = "gh_simulator"
+MAX_QR_BYTES = 5 * 1024 * 1024
+_sequence = itertools.count(int(time.time()))
+
+bp = Blueprint("simulator", __name__, url_prefix="/dev/simulator")
 
 
 def register(app: Flask) -> None:
-    """Mount the dev-only blueprints."""
+    """Mount the fakes (one state per app, readable by tests) and the simulator."""
+    settings: Settings = app.config["SETTINGS"]
+    wechat_state = FakeWeChatState(app_id=settings.wechat.app_id, app_secret=settings.wechat.app_secret)
+    faceid_state = FakeFaceIdState(secret_id=settings.faceid.secret_id, secret_key=settings.faceid.secret_key)
+    app.extensions["fake_wechat"] = wechat_state
+    app.extensions["fake_faceid"] = faceid_state
+    app.register_blueprint(create_fake_wechat_blueprint(wechat_state), url_prefix="/dev/fake-wechat")
+    app.register_blueprint(create_fake_faceid_blueprint(faceid_state), url_prefix="/dev/fake-faceid")
+    app.register_blueprint(bp)
+
+
+@bp.get("")
+def page() -> str:
+    """The chat page, showing the real menu from menus/."""
+    settings: Settings = current_app.config["SETTINGS"]
+    menu = build_menu(settings.server.base_url)
+    return render_template("dev/simulator.html", menu=menu["button"], openid=DEFAULT_OPENID,
+                           mode=settings.wechat.message_mode)
+
+
+@bp.post("/send")
+def send() -> Response:
+    """Turn one simulator action into a real push to /wechat and return the decoded reply."""
+    data = request.get_json(silent=True) or {}
+    openid = str(data.get("openid") or DEFAULT_OPENID)[:64]
+    try:
+        msg_type, fields = _action(data)
+    except ValueError as exc:
+        return jsonify(error=str(exc)), 400
+    body = _xml(openid, msg_type, fields)
+    status, answer = _post(current_app.config["SETTINGS"], body)
+    return jsonify(status=status, replies=_replies(current_app.config["SETTINGS"], answer))
+
+
+@bp.post("/decode")
+def decode_qr() -> Response:
+    """Read the QR code in an uploaded image (zxing-cpp) so it can be 'scanned'."""
+    upload = request.files.get("image")
+    data = upload.read(MAX_QR_BYTES + 1) if upload else b""
+    if not data or len(data) > MAX_QR_BYTES:
+        return jsonify(error="请选择不超过5MB的二维码图片"), 400
+    text = _read_qr(data)
+    return (jsonify(text=text) if text is not None else (jsonify(error="图片中未识别到二维码"), 400))
+
+
+def _read_qr(data: bytes) -> str | None:
+    """The first barcode's text, or None (also for files that are not images)."""
+    import io
+
+    import zxingcpp
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
+    found = zxingcpp.read_barcodes(image.convert("L"))
+    return found[0].text if found else None
+
+
+def _action(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(MsgType, fields) for a simulator action, as WeChat's client would produce them."""
+    kind = data.get("kind")
+    if kind == "text":
+        return "text", {"Content": str(data.get("content", ""))[:2000], "MsgId": str(next(_sequence))}
+    if kind in ("click", "view"):
+        return "event", {"Event": kind.upper(), "EventKey": str(data.get("key", ""))}
+    if kind == "scan":
+        info = {"ScanType": "qrcode", "ScanResult": str(data.get("content", ""))[:4000]}
+        key = str(data.get("key", ""))
+        return "event", {"Event": "scancode_waitmsg", "EventKey": key, "ScanCodeInfo": info}
+    if kind in ("subscribe", "unsubscribe"):
+        return "event", {"Event": kind}
+    raise ValueError("unknown action")
+
+
+def _xml(openid: str, msg_type: str, fields: dict[str, Any]) -> str:
+    head = {"ToUserName": ACCOUNT, "FromUserName": openid, "CreateTime": str(next(_sequence)),
+            "MsgType": msg_type}
+    return xmltodict.unparse({"xml": {**head, **fields}}, full_document=False)
+
+
+def _post(settings: Settings, body: str) -> tuple[int, bytes]:
+    """Sign and (unless plain) encrypt like WeChat, then post to this app's /wechat in-process."""
+    w = settings.wechat
+    timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
+    query = {"signature": hashlib.sha1("".join(sorted([w.token, timestamp, nonce])).encode()).hexdigest(),  # noqa: S324
+             "timestamp": timestamp, "nonce": nonce}
+    payload = body
+    if w.message_mode != "plain":
+        envelope = xmltodict.parse(_crypto(settings).encrypt_message(body, nonce, timestamp))["xml"]
+        payload = xmltodict.unparse({"xml": {"ToUserName": ACCOUNT, "Encrypt": envelope["Encrypt"]}},
+                                    full_document=False)
+        query.update(encrypt_type="aes", msg_signature=envelope["MsgSignature"])
+    res = current_app.test_client().post("/wechat", query_string=query, data=payload.encode(),
+                                         content_type="text/xml")
+    return res.status_code, res.get_data()
+
+
+def _crypto(settings: Settings) -> WeChatCrypto:
+    return WeChatCrypto(settings.wechat.token, settings.wechat.encoding_aes_key, settings.wechat.app_id)
+
+
+def _replies(settings: Settings, answer: bytes) -> list[dict[str, Any]]:
+    """The reply as the chat shows it: text or one news article (nothing for "success")."""
+    if answer.strip() in (b"", b"success") or not answer.lstrip().startswith(b"<"):
+        return []
+    data = xmltodict.parse(answer.decode())["xml"]
+    if "Encrypt" in data:
+        plain = _crypto(settings).decrypt_message(answer.decode(), data["MsgSignature"], data["TimeStamp"],
+                                                  data["Nonce"])
+        data = xmltodict.parse(plain)["xml"]
+    if data.get("MsgType") == "news":
+        item = (data.get("Articles") or {}).get("item") or {}
+        item = item[0] if isinstance(item, list) else item
+        return [{"type": "news", "title": item.get("Title", ""), "description": item.get("Description", ""),
+                 "url": item.get("Url", "")}]
+    return [{"type": "text", "content": data.get("Content") or ""}]

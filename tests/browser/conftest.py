@@ -57,7 +57,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     base = f"http://127.0.0.1:{port}"
     app = create_app(live_settings(base, tmp_path_factory.mktemp("live")), store=MemoryStore())
     runner = app.test_cli_runner()
-    for args in (["db", "upgrade"], ["demo", "seed", "--count", "50"]):
+    for args in (["db", "upgrade"], ["demo", "seed", "--count", "50"], ["keys", "generate", "--if-missing"]):
         result = runner.invoke(args=args)
         assert result.exit_code == 0, result.output
     prepare = app.extensions.get("prepare_live_server")

@@ -1,5 +1,8 @@
 """RedisStore against the real Redis: the same contract as MemoryStore, shared between clients."""
 
+# Fixtures are imported explicitly from fakes_fixtures, so pytest sees them as parameters: F811 is expected.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import threading
@@ -58,10 +61,10 @@ def test_add_to_set_counts_distinct_members(redis_store: RedisStore) -> None:
 
 def test_lock_excludes_a_second_client(redis_store: RedisStore) -> None:
     other = RedisStore(require_redis(), prefix=redis_store.prefix)
-    with redis_store.lock("refresh", timeout=5, wait=0.1):
-        with pytest.raises(LockTimeout):
-            with other.lock("refresh", timeout=5, wait=0.1):
-                pass
+    held = redis_store.lock("refresh", timeout=5, wait=0.1)
+    wanted = other.lock("refresh", timeout=5, wait=0.1)
+    with held, pytest.raises(LockTimeout), wanted:
+        pass
     with other.lock("refresh", timeout=5, wait=0.1):
         pass
 

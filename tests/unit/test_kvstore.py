@@ -72,10 +72,9 @@ def test_add_to_set_returns_the_number_of_distinct_members(store: MemoryStore) -
 
 
 def test_lock_is_exclusive_and_times_out(store: MemoryStore) -> None:
-    with store.lock("refresh", timeout=5, wait=0.05):
-        with pytest.raises(LockTimeout):
-            with store.lock("refresh", timeout=5, wait=0.05):
-                pass
+    first, second = store.lock("refresh", timeout=5, wait=0.05), store.lock("refresh", timeout=5, wait=0.05)
+    with first, pytest.raises(LockTimeout), second:
+        pass
     with store.lock("refresh", timeout=5, wait=0.05):
         pass
 

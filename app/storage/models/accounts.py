@@ -18,6 +18,8 @@ class WechatUser(Base):
 
     openid: Mapped[str] = mapped_column(String(64), primary_key=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), unique=True)
+    # The holder registered as, awaiting verification; person_id is set only when verification passes.
+    claimed_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     mobile_enc: Mapped[bytes | None] = mapped_column(LargeBinary(512))
     consent_text: Mapped[str | None] = mapped_column(Text)  # the exact face-verification consent shown
     consent_at: Mapped[datetime | None] = mapped_column(DateTime)

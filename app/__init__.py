@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config
 from app.clock import Clock, SystemClock
@@ -44,6 +45,9 @@ def create_app(
     app.extensions["clock"] = clock or SystemClock()
     app.extensions.update(extensions or {})
     _register(app)
+    if settings.server.trusted_proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.server.trusted_proxies, x_proto=settings.server.trusted_proxies)
     return app
 
 

@@ -31,6 +31,9 @@ class ServerSettings:
     dev_tools: bool = True
     official_domain: str = "cx.example.gov.cn"
     session_minutes: int = 30
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none). Rate limits by
+    # client address are only right when this matches the deployment.
+    trusted_proxies: int = 0
 
 
 @dataclass(frozen=True)

@@ -178,7 +178,7 @@ def closed_loop(base_url: str, requests: Sequence[Request], seconds: float = 10,
         lines.write_text("".join(f"{r.method}\t{r.path}\t{(r.body or b'').decode()}\n" for r in requests))
         script = Path(tmp) / "script.lua"
         script.write_text(f'CTYPE = "{content_type}"\n' + _WRK_SCRIPT)
-        out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "-s", str(script),
+        out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{int(seconds)}s", "-s", str(script),
                               base_url, "--", str(lines)], capture_output=True, text=True, timeout=seconds + 60)
     data = json.loads(out.stdout.split("JSON", 1)[1].splitlines()[0])
     return data["requests"] / data["seconds"], data["p50"], data["p99"], data["errors"]

@@ -110,10 +110,10 @@ def run(report: Report, database_url: str | None = None) -> None:
         env = {"APP_CONFIG": str(config)}
         with gunicorn("app:create_app()", env) as base:
             _check_page(base, pages[0])
-            ours = closed_loop(base, pages, SECONDS, content_type="text/plain")
+            ours = closed_loop(base, pages, int(SECONDS), content_type="text/plain")
             fixed = open_loop(base, pages, rate=200, seconds=SECONDS)
         with gunicorn("bench.baseline_app:app", {}) as base:
-            floor = closed_loop(base, pages, SECONDS, content_type="text/plain")
+            floor = closed_loop(base, pages, int(SECONDS), content_type="text/plain")
             floor_fixed = open_loop(base, pages, rate=200, seconds=SECONDS)
         renders = _render_times(app, certs)
     count = _count(app)

@@ -1,0 +1,58 @@
+"""The signed status list for offline verifiers: every certificate version that is not usable.
+
+Lists suspended, revoked and cancelled versions and every superseded (older) version, by hashed
+identifier only (see docs/qr-format.md). Building it reads the whole certificates table, so the
+signed bytes are kept in the shared store for CACHE_SECONDS and rebuilt by one process at a time.
+Expired and review-overdue certificates are not listed: an offline verifier sees the validity
+dates in the token, and review state needs the registry (the page says so).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.domain.keyring import SigningKey
+from app.domain.qrtoken import ListedStatus, sign_status_list, status_entry
+from app.integrations import rediskeys
+from app.integrations.kvstore import KVStore
+from app.storage.models import Certificate
+
+LIST_TTL = 6 * 3600  # how long an offline verifier may rely on one list
+CACHE_SECONDS = 300  # how stale the served list may be (a revocation shows up within 5 minutes)
+_ADMIN = {"suspended": ListedStatus.SUSPENDED, "revoked": ListedStatus.REVOKED, "cancelled": ListedStatus.CANCELLED}
+
+
+def listed_entries(session: Session) -> dict[bytes, ListedStatus]:
+    """Entry hash -> reason for every listed certificate version (superseded wins, as in status rules)."""
+    rows = session.execute(
+        select(Certificate.public_id, Certificate.version, Certificate.admin_state, Certificate.is_current)
+        .where(or_(Certificate.is_current.is_(False), Certificate.admin_state.in_(tuple(_ADMIN))))
+        .execution_options(yield_per=10_000)
+    )
+    entries: dict[bytes, ListedStatus] = {}
+    for public_id, version, admin_state, is_current in rows:
+        reason = ListedStatus.SUPERSEDED if not is_current else _ADMIN[admin_state]
+        entries[status_entry(public_id, version)] = reason
+    return entries
+
+
+def build(session: Session, signer: SigningKey, issuer: str, now: datetime) -> bytes:
+    """A freshly signed status list issued at `now`."""
+    return sign_status_list(listed_entries(session), int(now.timestamp()), LIST_TTL, signer, issuer)
+
+
+def cached(session: Session, store: KVStore, signer: SigningKey, issuer: str, now: datetime) -> bytes:
+    """The current signed list from the store, rebuilt when missing (one builder at a time)."""
+    key = rediskeys.status_list(signer.kid)
+    data = store.get(key)
+    if data is not None:
+        return data
+    with store.lock(key, timeout=60, wait=30):
+        data = store.get(key)  # another process may have built it while we waited
+        if data is None:
+            data = build(session, signer, issuer, now)
+            store.set(key, data, ttl=CACHE_SECONDS)
+    return data

@@ -1,0 +1,55 @@
+"""Every Chinese sentence a verification verdict shows, kept together so it can be read and corrected."""
+
+from __future__ import annotations
+
+from app.domain.status import StatusCode
+
+FORGED_HEADLINE = "伪造或被篡改的二维码"
+FORGED_EXPLANATION = "该二维码不是本系统签发的有效证书码，或内容已被改动。请勿相信该证书，可向签发机关举报。"
+KEY_REVOKED_HEADLINE = "签名密钥已吊销，无法证明真伪"
+KEY_REVOKED_EXPLANATION = "签发该二维码的密钥已被吊销，此码不能作为证书真实的依据。请持证人下载最新的电子证照。"
+EXPIRED_LIVE_HEADLINE = "二维码已过期，请持证人刷新"
+EXPIRED_LIVE_EXPLANATION = "这是持证人手机上的动态亮证码，只在生成后几分钟内有效。截图或翻拍的旧码不能用于核验。"
+NOT_OURS_HEADLINE = "非本系统二维码，谨防假冒"
+NOT_OURS_EXPLANATION = "这不是本系统签发的证书二维码。仿冒网站也会显示“有效”，请只认官方核验网址。"
+OTHER_SITE_EXPLANATION = "该二维码指向 {host}，不是官方核验网址 {official}。仿冒网站也会显示“有效”，请勿相信。"
+TOO_LONG_EXPLANATION = "内容过长，不是本系统签发的证书二维码。"
+MISSING_RECORD_HEADLINE = "签名有效，但查无证书记录"
+MISSING_RECORD_EXPLANATION = "请联系签发机关核实该证书。"
+CERT_NUMBER_HEADLINE = "查到该证书编号"
+CERT_NUMBER_EXPLANATION = "证书编号不含防伪签名，仅供参考；请核对持证人姓名、照片与身份证件。"
+CERT_NUMBER_MISSING_HEADLINE = "未查到该证书编号"
+CERT_NUMBER_MISSING_EXPLANATION = "系统中没有这个证书编号。请核对编号，或请持证人出示电子证照的二维码。"
+LIVE_CODE_NOTE = "动态亮证码，{until} 前有效"
+OFFICIAL_NOTICE = "官方核验网址为 {domain}（政府网站均以 .gov.cn 结尾）。仿冒网站可能显示“有效”，请认准该网址。"
+
+GENUINE_HEADLINES: dict[StatusCode, str] = {
+    StatusCode.VALID: "证书真实有效",
+    StatusCode.REVIEW_DUE: "证书真实有效（待复审）",
+    StatusCode.REVIEW_OVERDUE: "证书真实，但已失效（逾期未复审）",
+    StatusCode.EXPIRED: "证书真实，但已过期",
+    StatusCode.SUSPENDED: "证书真实，但已暂扣",
+    StatusCode.REVOKED: "证书真实，但已撤销",
+    StatusCode.CANCELLED: "证书真实，但已注销",
+    StatusCode.SUPERSEDED: "证书真实，但已被第{current}版取代",
+    StatusCode.UNPUBLISHED: "证书尚未发布",
+}
+GENUINE_EXPLANATIONS: dict[StatusCode, str] = {
+    StatusCode.VALID: "二维码签名有效，证书当前有效。请核对持证人姓名、照片与身份证件。",
+    StatusCode.REVIEW_DUE: "二维码签名有效，证书当前有效，持证人应按期复审。",
+    StatusCode.SUPERSEDED: "这是旧版本证书的二维码，不能再作为有效证明；请持证人出示第{current}版。",
+}
+DEFAULT_GENUINE_EXPLANATION = "二维码签名有效，但证书当前不可用作有效证明。"
+
+
+def mask_name(name: str) -> str:
+    """张伟 -> 张*, 张小伟 -> 张*伟: enough for someone holding the card to compare, no more."""
+    if len(name) <= 2:
+        return name[:1] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def genuine_texts(code: StatusCode, current: int | None) -> tuple[str, str]:
+    """(headline, explanation) for a genuine token with this live status."""
+    explanation = GENUINE_EXPLANATIONS.get(code, DEFAULT_GENUINE_EXPLANATION)
+    return GENUINE_HEADLINES[code].format(current=current), explanation.format(current=current)

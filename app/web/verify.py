@@ -1,0 +1,138 @@
+"""Verification for anyone who scans a code: the /v/<token> page, POST /api/verify, keys, status list.
+
+Every bad token answers 200 with the forged verdict (never a 500, nothing read from the database);
+the verdict comes from `Verifier`, the same service that answers a scan in the official account.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request
+
+from app.domain.idnumber import IdNumberError, normalize_id_number
+from app.domain.qrtoken import MAX_TEXT_CHARS, id_number_matches
+from app.integrations import rediskeys
+from app.services import keyring, status_list
+from app.services.verification import EXPIRED_LIVE_CODE, GENUINE, Verdict
+from app.web import deps
+
+bp = Blueprint("verify", __name__)
+
+API_LIMIT, API_WINDOW = 60, 60  # POST /api/verify per client IP per minute: it can look numbers up
+MAX_API_BODY = 4096
+JWKS_MAX_AGE = 300
+
+
+def tone(verdict: Verdict) -> str:
+    """ok (green) / warn (orange: genuine but not usable, or an expired live code) / bad (red)."""
+    if verdict.is_valid_now:
+        return "ok"
+    if verdict.outcome == EXPIRED_LIVE_CODE or (verdict.outcome == GENUINE and verdict.status is not None):
+        return "warn"
+    return "bad"
+
+
+def _page(token: str, id_check: dict[str, str] | None = None) -> Response:
+    verdict = deps.verifier().verify_token(token if len(token) <= MAX_TEXT_CHARS else "")
+    html = render_template("verify/page.html", verdict=verdict, tone=tone(verdict), id_check=id_check,
+                           official_domain=deps.settings().server.official_domain,
+                           can_check_id=verdict.claims is not None and verdict.outcome == GENUINE)
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"  # the live status must never come from a cache
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/v/<path:token>")
+def page(token: str) -> Response:
+    """The verdict page for a scanned QR code."""
+    return _page(token)
+
+
+@bp.post("/v/<path:token>")
+def check_id_number(token: str) -> Response:
+    """The inspector types the ID number from the holder's ID card: 一致 or 不一致 (no database)."""
+    verdict = deps.verifier().verify_token(token if len(token) <= MAX_TEXT_CHARS else "")
+    raw = request.form.get("id_number", "")[:40]
+    if verdict.claims is None:
+        return _page(token)
+    try:
+        number = normalize_id_number(raw)
+    except IdNumberError as exc:
+        return _page(token, {"tone": "bad", "text": f"号码格式不正确：{exc}"})
+    if id_number_matches(verdict.claims, number):
+        return _page(token, {"tone": "ok", "text": "一致：身份证号码与证书持证人相符"})
+    return _page(token, {"tone": "bad", "text": "不一致：身份证号码与证书持证人不符，请核实身份"})
+
+
+def verdict_json(verdict: Verdict) -> dict[str, Any]:
+    """The stable JSON form of a verdict (documented in docs/api.md)."""
+    status = verdict.status
+    return {
+        "outcome": verdict.outcome,
+        "genuine": verdict.is_genuine,
+        "valid_now": verdict.is_valid_now,
+        "headline": verdict.headline,
+        "explanation": verdict.explanation,
+        "checked_at": verdict.checked_at.isoformat(timespec="seconds"),
+        "status": None if status is None else {"code": status.code.value, "label": status.label,
+                                               "detail": status.detail, "is_valid": status.is_valid},
+        "certificate": verdict.fields or None,
+        "public_id": verdict.public_id,
+        "version": verdict.version,
+        "current_version": verdict.current_version,
+        "kid": verdict.kid,
+        "live_code_expires_at": verdict.expires_at.isoformat(timespec="seconds") if verdict.expires_at else None,
+        "official_domain": deps.settings().server.official_domain,
+        "notice": verdict.notice,
+    }
+
+
+def _api_error(status: int, code: str, message: str) -> tuple[Response, int]:
+    return jsonify({"error": code, "message": message}), status
+
+
+def _rate_limited() -> bool:
+    window = str(int(deps.clock().now().timestamp()) // API_WINDOW)
+    key = rediskeys.verify_api_rate(request.remote_addr or "unknown", window)
+    return deps.store().incr(key, ttl=API_WINDOW * 2) > API_LIMIT
+
+
+@bp.post("/api/verify")
+def api_verify() -> Any:
+    """{"token": ...} or {"text": <the whole QR text>} -> the verdict as JSON."""
+    if _rate_limited():
+        return _api_error(429, "rate_limited", "请求过于频繁，请稍后再试")
+    if (request.content_length or 0) > MAX_API_BODY:
+        return _api_error(413, "too_large", "请求内容过大")
+    body = request.get_json(silent=True)
+    value = body.get("token", body.get("text")) if isinstance(body, dict) else None
+    if not isinstance(value, str) or not value.strip():
+        return _api_error(400, "bad_request", '请提交 JSON：{"token": "二维码内容或令牌"}')
+    return jsonify(verdict_json(deps.verifier().verify_text(value)))
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks() -> Response:
+    """Public verification keys (RFC 8037 OKP/Ed25519); revoked keys under "revoked"."""
+    response = jsonify(deps.signing_keys().jwks())
+    response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/api/status-list")
+def get_status_list() -> Any:
+    """The signed status list (COSE_Sign1) for offline verifiers."""
+    try:
+        signer = deps.signing_keys().signer()
+    except keyring.KeyringError:
+        return _api_error(503, "no_signing_key", "签名密钥尚未配置")
+    settings, store = deps.settings(), deps.store()
+    data = status_list.cached(deps.db_session(), store, signer, settings.signing.issuer, deps.clock().now())
+    left = store.ttl(rediskeys.status_list(signer.kid)) or status_list.CACHE_SECONDS
+    response = Response(data, mimetype="application/cose")
+    response.headers["Cache-Control"] = f"public, max-age={max(int(left), 1)}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -1,0 +1,104 @@
+"""Certificate files through the service: signed QR, cache, watermark, live codes."""
+
+# Fixtures are imported explicitly from verify_fixtures, so pytest sees them as parameters: F811 is expected.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+import zxingcpp
+from flask import Flask
+from PIL import Image
+from sqlalchemy import update
+
+from app.clock import FixedClock
+from app.services import certificate_files
+from app.services.seed import DemoPerson
+from app.storage.models import Certificate
+from app.web import deps
+from tests.integration.verify_fixtures import (  # noqa: F401 - fixtures
+    SAFETY_MGMT,
+    VALID,
+    certificate_of,
+    keyed_app,
+    showcase,
+)
+
+
+def render(app: Flask, holder: DemoPerson, fmt: str, now: object, purpose: str = "download") -> bytes:
+    cert = certificate_of(app, holder)
+    with app.app_context(), app.extensions["db"].session() as session:
+        return certificate_files.render_certificate(session, app.extensions["pii"], session.merge(cert), fmt,
+                                                    purpose, now)  # type: ignore[arg-type]
+
+
+def qr_texts(png: bytes) -> list[str]:
+    with Image.open(io.BytesIO(png)) as image:
+        return [b.text for b in zxingcpp.read_barcodes(image.convert("RGB"))
+                if b.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+def verdict_of(app: Flask, text: str) -> str:
+    with app.test_request_context():
+        return deps.verifier().verify_text(text).headline
+
+
+@pytest.mark.parametrize("index", [VALID, SAFETY_MGMT])
+def test_the_rendered_png_carries_a_qr_code_that_verifies_as_genuine(
+        keyed_app: Flask, showcase: list[DemoPerson], clock: FixedClock, index: int) -> None:
+    png = render(keyed_app, showcase[index], "png", clock.now())
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.format == "PNG" and image.width == 1080
+    [text] = qr_texts(png)
+    assert text.startswith("http://localhost/v/")
+    assert verdict_of(keyed_app, text) == "证书真实有效"
+
+
+def test_a_second_download_in_the_same_minute_returns_identical_bytes(
+        keyed_app: Flask, showcase: list[DemoPerson], clock: FixedClock) -> None:
+    first = render(keyed_app, showcase[VALID], "png", clock.now())
+    assert render(keyed_app, showcase[VALID], "png", clock.now() + timedelta(seconds=30)) == first
+    later = render(keyed_app, showcase[VALID], "png", clock.now() + timedelta(minutes=1))
+    assert later != first  # the watermark names the minute of the download
+    assert qr_texts(later) == qr_texts(first)  # printed codes are deterministic per version
+
+
+def test_the_pdf_is_an_a4_document(keyed_app: Flask, showcase: list[DemoPerson], clock: FixedClock) -> None:
+    pdf = render(keyed_app, showcase[VALID], "pdf", clock.now())
+    assert pdf.startswith(b"%PDF") and b"/MediaBox [ 0 0 595.2 841.92 ]" in pdf  # A4 in points
+
+
+def test_a_status_change_is_drawn_on_the_next_render(
+        keyed_app: Flask, showcase: list[DemoPerson], clock: FixedClock) -> None:
+    before = render(keyed_app, showcase[VALID], "png", clock.now())
+    cert = certificate_of(keyed_app, showcase[VALID])
+    with keyed_app.extensions["db"].session() as session, session.begin():
+        session.execute(update(Certificate).where(Certificate.id == cert.id).values(admin_state="suspended"))
+    after = render(keyed_app, showcase[VALID], "png", clock.now())
+    assert after != before
+    assert verdict_of(keyed_app, qr_texts(after)[0]) == "证书真实，但已暂扣"
+
+
+def test_an_unknown_format_is_refused(keyed_app: Flask, showcase: list[DemoPerson], clock: FixedClock) -> None:
+    with pytest.raises(ValueError, match="unknown format"):
+        render(keyed_app, showcase[VALID], "gif", clock.now())
+
+
+def test_the_watermark_names_the_purpose_and_the_minute(clock: FixedClock) -> None:
+    assert certificate_files.watermark_text("download", clock.now()) == "仅供持证人使用 2026-11-28 10:00 下载"
+    assert certificate_files.watermark_text("求职", clock.now()).startswith("仅供求职使用")
+
+
+def test_a_live_code_decodes_and_expires_after_its_lifetime(
+        keyed_app: Flask, showcase: list[DemoPerson], clock: FixedClock) -> None:
+    cert = certificate_of(keyed_app, showcase[VALID])
+    with keyed_app.test_request_context(), keyed_app.extensions["db"].session() as session:
+        text, png, expires_at = certificate_files.live_qr(session, session.merge(cert), clock.now())
+    assert qr_texts(png) == [text]
+    assert expires_at - clock.now() == timedelta(seconds=keyed_app.config["SETTINGS"].signing.live_code_ttl)
+    assert verdict_of(keyed_app, text) == "证书真实有效"
+    clock.moment = expires_at
+    assert verdict_of(keyed_app, text) == "二维码已过期，请持证人刷新"

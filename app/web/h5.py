@@ -1,0 +1,176 @@
+"""Worker pages (H5 inside WeChat): sign-in through WeChat web authorisation and registration.
+
+Face verification routes live in h5_face.py and the certificate pages in h5_certs.py; all three
+share the blueprint `h5` (url prefix /h5), registered by `register(app)`. CSRF tokens on every form
+are checked app-wide before any view runs (app/web/security.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.wrappers import Response as BaseResponse
+
+from app.integrations import rediskeys
+from app.integrations.wechat import OAuthCodeRejected, WeChatApi, WeChatApiError, WeChatUnavailable
+from app.services import accounts
+from app.web import deps
+from app.web.h5_session import (
+    NEXT_KEY,
+    STATE_KEY,
+    bound_person,
+    current_openid,
+    current_wechat_user,
+    require_wechat_user,
+    safe_next,
+    sign_in,
+)
+
+bp = Blueprint("h5", __name__, url_prefix="/h5")
+OAUTH_STATE_TTL = 600  # the user has ten minutes to come back from WeChat's authorisation page
+
+
+def register(app: Flask) -> None:
+    """Attach the h5 blueprint with its face and certificate routes."""
+    from app.web import h5_certs, h5_face  # noqa: F401 - they add routes to `bp`
+
+    app.register_blueprint(bp)
+
+
+def wechat_api() -> WeChatApi:
+    """The app's WeChat client (one per app: it shares the access token through the store)."""
+    api = current_app.extensions.get("wechat_api")
+    if api is None:
+        api = WeChatApi(deps.settings().wechat, deps.store())
+        current_app.extensions["wechat_api"] = api
+    return api
+
+
+def notice(title: str, message: str, status: int = 200, **extra: Any) -> tuple[str, int]:
+    """A simple page with one message and optional actions (see templates/h5/notice.html)."""
+    return render_template("h5/notice.html", title=title, message=message, **extra), status
+
+
+@bp.errorhandler(404)
+def _not_found(_exc: Exception) -> tuple[str, int]:
+    return notice("页面不存在", "没有找到这个页面，或您无权查看。", 404,
+                  action_url=url_for("h5.my"), action_label="返回我的证书")
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """Pages with personal data must not be cached by WeChat's browser or any proxy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def in_wechat() -> bool:
+    """WeChat's built-in browser announces itself with MicroMessenger in the user agent."""
+    return "MicroMessenger" in request.headers.get("User-Agent", "")
+
+
+@bp.get("/my")
+def my() -> BaseResponse | tuple[str, int] | str:
+    """The menu's entry: sign in if needed, then register, verify or list certificates."""
+    wanted = safe_next(request.args.get("next"))
+    if current_openid() is None:
+        if wanted:
+            session[NEXT_KEY] = wanted
+        return _start_sign_in()
+    db = deps.db_session()
+    if bound_person(db) is not None:
+        from app.web.h5_certs import my_certificates
+
+        return my_certificates()
+    user = current_wechat_user(db)
+    if user is None or user.claimed_person_id is None:
+        return redirect(url_for("h5.register_form"))
+    return redirect(url_for("h5.face_start_page"))
+
+
+def _start_sign_in() -> BaseResponse | tuple[str, int]:
+    """Send the browser to WeChat web authorisation, or explain why not."""
+    if not in_wechat() and request.args.get("dev") != "1":
+        dev = deps.settings().server.dev_tools
+        return notice("请在微信中打开", "请在微信中关注本公众号，通过菜单“我的证书”打开本页面。",
+                      action_url=url_for("h5.my", dev="1") if dev else None,
+                      action_label="开发环境：以模拟器测试用户登录" if dev else None)
+    if not in_wechat() and not deps.settings().server.dev_tools:
+        abort(404)
+    state = secrets.token_urlsafe(24)
+    session[STATE_KEY] = state
+    deps.store().set(rediskeys.oauth_state(state), "1", ttl=OAUTH_STATE_TTL)
+    callback = deps.settings().server.base_url.rstrip("/") + url_for("h5.oauth_callback")
+    return redirect(wechat_api().oauth_authorize_url(callback, state))
+
+
+@bp.get("/oauth/callback")
+def oauth_callback() -> BaseResponse | tuple[str, int]:
+    """Check the state (this session's, used once), then exchange the code once for the openid."""
+    state, code = request.args.get("state", ""), request.args.get("code", "")
+    expected = session.pop(STATE_KEY, None)
+    fresh = bool(state) and deps.store().delete_if_equals(rediskeys.oauth_state(state), "1")
+    if not code or not expected or not secrets.compare_digest(str(expected), state) or not fresh:
+        return _sign_in_failed()
+    try:
+        openid = wechat_api().oauth_exchange_code(code)
+    except OAuthCodeRejected:
+        return _sign_in_failed()
+    except (WeChatApiError, WeChatUnavailable):
+        return notice("暂时无法登录", "微信登录服务暂时不可用，请稍后再试。", 503,
+                      action_url=url_for("h5.my"), action_label="重试")
+    sign_in(openid)
+    return redirect(safe_next(session.pop(NEXT_KEY, None)) or url_for("h5.my"))
+
+
+def _sign_in_failed() -> tuple[str, int]:
+    return notice("登录链接已失效", "登录链接已失效或已被使用，请重新从公众号菜单“我的证书”进入。", 400,
+                  action_url=url_for("h5.my"), action_label="重新登录")
+
+
+@bp.get("/register")
+@require_wechat_user
+def register_form() -> BaseResponse | str:
+    """The registration form (name, ID number, mobile, face-verification consent)."""
+    if bound_person(deps.db_session()) is not None:
+        return redirect(url_for("h5.my"))
+    return _render_register({}, None)
+
+
+@bp.post("/register")
+@require_wechat_user
+def register_submit() -> BaseResponse | tuple[str, int] | str:
+    """Claim a holder: validated fields, rate-limited lookup, then face verification."""
+    db, form = deps.db_session(), request.form
+    if bound_person(db) is not None:
+        return redirect(url_for("h5.my"))
+    openid, now = current_openid() or "", deps.clock().now()
+    try:
+        accounts.check_register_rate(deps.store(), openid, now.date())
+        result = accounts.register(db, deps.pii(), openid, form.get("name", "")[:60],
+                                   form.get("id_number", "")[:40], form.get("mobile", "")[:30],
+                                   form.get("consent") == "yes", now)
+    except accounts.RegistrationError as exc:
+        db.rollback()
+        return _render_register(form, exc), 400
+    return redirect(url_for("h5.face_start_page", rebind="1" if result.bound_elsewhere else None))
+
+
+def _render_register(form: Any, error: accounts.RegistrationError | None) -> str:
+    """The form again with what was typed (never the stored values) and the error by its field."""
+    values = {key: str(form.get(key, ""))[:60] for key in ("name", "id_number", "mobile")}
+    return render_template("h5/register.html", values=values, error=error,
+                           consent_text=accounts.CONSENT_TEXT, consent=form.get("consent") == "yes")

@@ -1,0 +1,86 @@
+"""Face verification pages: consent reminder, start (to Tencent's page) and the return page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from app.integrations.faceid import FaceVerifier, TencentFaceVerifier
+from app.services import face_verification as face
+from app.web import deps
+from app.web.h5 import bp
+from app.web.h5_session import (
+    FACE_ATTEMPT_KEY,
+    bound_person,
+    current_openid,
+    current_wechat_user,
+    registered_person,
+    require_wechat_user,
+)
+
+MANUAL_REVIEW_URL = "/h5/review/new"  # the manual-review request form (app/web/review.py)
+
+
+def face_verifier() -> FaceVerifier:
+    """The app's FaceID client (an injected one in app.extensions["face_verifier"], else Tencent's)."""
+    verifier = current_app.extensions.get("face_verifier")
+    if verifier is None:
+        verifier = TencentFaceVerifier(deps.settings().faceid)
+        current_app.extensions["face_verifier"] = verifier
+    return verifier
+
+
+def _result_page(outcome: face.FaceOutcome, status: int = 200) -> tuple[str, int]:
+    """Success, or the failure with a retry and the manual-review offer."""
+    return render_template("h5/face_result.html", outcome=outcome, review_url=MANUAL_REVIEW_URL), status
+
+
+@bp.get("/face")
+@require_wechat_user
+def face_start_page() -> BaseResponse | str:
+    """Explain the face check (and a re-binding, if another WeChat holds this holder)."""
+    db = deps.db_session()
+    if bound_person(db) is not None:
+        return redirect(url_for("h5.my"))
+    person = registered_person(db)
+    if person is None:
+        return redirect(url_for("h5.register_form"))
+    context: dict[str, Any] = {"person_name": person.name, "masked_id": person.id_masked,
+                               "rebind": request.args.get("rebind") == "1", "review_url": MANUAL_REVIEW_URL}
+    return render_template("h5/face_start.html", **context)
+
+
+@bp.post("/face/start")
+@require_wechat_user
+def face_start() -> BaseResponse | tuple[str, int]:
+    """Create the FaceID session and send the user to Tencent's liveness page."""
+    db = deps.db_session()
+    user, person = current_wechat_user(db), registered_person(db)
+    if user is None or person is None or user.verified_at is not None:
+        return redirect(url_for("h5.my"))
+    settings = deps.settings()
+    back = settings.server.base_url.rstrip("/") + url_for("h5.face_return")
+    try:
+        started = face.start(db, deps.store(), face_verifier(), deps.pii(), settings.faceid, user, person,
+                             back, deps.clock().now())
+    except face.FaceStartRefused as refused:
+        db.rollback()
+        status = 429 if refused.outcome.kind == "daily_cap" else 503
+        return _result_page(refused.outcome, status)
+    session[FACE_ATTEMPT_KEY] = started.attempt_id
+    return redirect(started.url)
+
+
+@bp.get("/face/return")
+@require_wechat_user
+def face_return() -> tuple[str, int]:
+    """Tencent sends the user back here; the URL's BizToken is ignored on purpose."""
+    attempt_id = session.get(FACE_ATTEMPT_KEY)
+    outcome = face.finish(deps.db_session(), face_verifier(), deps.pii(), deps.settings().faceid,
+                          current_openid() or "", attempt_id if isinstance(attempt_id, int) else None,
+                          deps.clock().now())
+    if not outcome.retry_result:  # concluded: the attempt id is of no further use
+        session.pop(FACE_ATTEMPT_KEY, None)
+    return _result_page(outcome, 503 if outcome.kind == "unavailable" else 200)

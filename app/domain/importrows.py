@@ -216,13 +216,19 @@ class _Row:
 
     def __init__(self, number: int, row: Mapping[str, Cell]) -> None:
         self.number = number
-        self.cells = {canonical_header(k): v for k, v in row.items()}
         self.errors: list[RowError] = []
         self.failed: set[str] = set()
-        for column, value in self.cells.items():
-            # A formula cell read without cached values is its source text: never guess its value.
-            if isinstance(value, str) and value.strip().startswith("="):
-                self.fail(column, "单元格含公式，请粘贴为数值")
+        # One pass: trim text, blank -> None, formulas refused. This runs for every imported row.
+        self.cells: dict[str, Cell] = {}
+        for key, value in row.items():
+            column = canonical_header(key)
+            if isinstance(value, str):
+                value = value.strip() or None
+                # A formula cell read without cached values is its source text: never guess its value.
+                if value is not None and value[0] == "=":
+                    self.fail(column, "单元格含公式，请粘贴为数值")
+                    value = None
+            self.cells[column] = value
 
     def fail(self, column: str, message: str) -> None:
         self.errors.append(RowError(self.number, column, message))
@@ -232,19 +238,18 @@ class _Row:
         return column in self.failed
 
     def cell(self, column: str) -> Cell:
-        """Return the raw cell; blank strings and formulas count as empty."""
-        value = self.cells.get(column)
-        if isinstance(value, str) and (not value.strip() or self._failed(column)):
-            return None
-        return value
+        """Return the raw cell (text trimmed); blank cells and formulas are None."""
+        return self.cells.get(column)
 
     def text(self, column: str, required: bool = True) -> str | None:
         """Return the cell as trimmed text, reporting it when required and empty."""
-        value = self.cell(column)
+        value = self.cells.get(column)
         if value is None:
-            if required and not self._failed(column):
+            if required and column not in self.failed:
                 self.fail(column, f"“{column}”不能为空")
             return None
+        if isinstance(value, str):
+            return value
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
         return str(value).strip()

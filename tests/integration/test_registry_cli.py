@@ -13,7 +13,6 @@ from sqlalchemy import select
 from app.domain.status import statuses
 from app.services import registry
 from app.storage.models import Certificate
-
 from tests.integration.test_import import GOOD, write_csv
 
 

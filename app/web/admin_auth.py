@@ -1,0 +1,76 @@
+"""Back-office sign-in: the staff member in the session, inactivity timeout, per-address rate limit."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from flask import abort, flash, g, redirect, request, session, url_for
+
+from app.integrations import rediskeys
+from app.services.staff import StaffView, active_staff, view_of
+from app.web import deps
+
+STAFF_KEY = "admin_staff_id"
+SEEN_KEY = "admin_seen"
+LOGIN_LIMIT = 30  # login posts per address per window: slows guessing across many usernames
+LOGIN_WINDOW = 15 * 60
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _now_ts() -> float:
+    return deps.clock().now().timestamp()
+
+
+def sign_in_staff(staff_id: int) -> None:
+    """Remember the staff member; other keys of the session (a worker's openid) are left alone."""
+    session[STAFF_KEY] = staff_id
+    session[SEEN_KEY] = _now_ts()
+    session.permanent = True
+
+
+def sign_out_staff() -> None:
+    """Forget the staff member."""
+    session.pop(STAFF_KEY, None)
+    session.pop(SEEN_KEY, None)
+
+
+def _session_expired() -> bool:
+    """Idle longer than [server] session_minutes."""
+    seen = session.get(SEEN_KEY)
+    limit = deps.settings().server.session_minutes * 60
+    return not isinstance(seen, (int, float)) or _now_ts() - seen > limit
+
+
+def current_staff() -> StaffView | None:
+    """The signed-in, active staff member of this request (loaded once per request)."""
+    if "staff" not in g:
+        staff_id = session.get(STAFF_KEY)
+        row = active_staff(deps.db_session(), staff_id) if isinstance(staff_id, int) else None
+        g.staff = view_of(row) if row is not None else None
+    return cast(StaffView | None, g.staff)
+
+
+def login_required(view: F) -> F:
+    """Send a visitor without a live staff session to the login page."""
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if session.get(STAFF_KEY) is not None and _session_expired():
+            sign_out_staff()
+            flash("登录已超时，请重新登录", "warning")
+            return redirect(url_for("admin.login"))
+        if current_staff() is None:
+            return redirect(url_for("admin.login"))
+        session[SEEN_KEY] = _now_ts()
+        return view(*args, **kwargs)
+    return cast(F, wrapper)
+
+
+def check_login_rate() -> None:
+    """Refuse (429) a client address that posts the login form too often."""
+    address = request.remote_addr or "unknown"
+    count = deps.store().incr(rediskeys.rate("admin_login:ip", address), ttl=LOGIN_WINDOW)
+    if count > LOGIN_LIMIT:
+        abort(429)

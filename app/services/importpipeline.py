@@ -1,0 +1,116 @@
+"""Turning raw import rows into prepared records, inline or in worker processes.
+
+Preparing a row — validation, lookup hashes, fingerprint and encryption of the ID and
+certificate numbers — is pure CPU work. With `workers` > 0 it runs in forked processes while
+the parent writes the previous batch to the database; results come back in file order and a
+bounded number of chunks is in flight, so memory stays flat however large the file.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import multiprocessing
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from app.domain.catalogue import Catalogue
+from app.domain.importrows import CertificateRecord, RowError, record_fingerprint, validate_row
+from app.domain.pii import PiiCipher
+from app.services.importsource import EXTRA_CELLS
+from app.services.registry import cert_lookup_hash, id_lookup_hash
+
+CHUNK = 500
+IN_FLIGHT = 8
+
+Raw = tuple[int, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A valid record with everything the writer needs, computed once."""
+
+    record: CertificateRecord
+    id_hash: str
+    cert_hash: str
+    fingerprint: str
+    id_number_enc: bytes
+    cert_no_enc: bytes
+
+
+Checked = Prepared | list[RowError]
+
+
+def prepare(number: int, row: dict[str, Any], catalogue: Catalogue, pii: PiiCipher) -> Checked:
+    """Validate one row and derive its keys and ciphertexts."""
+    if EXTRA_CELLS in row:
+        return [RowError(number, "", f"该行比表头多出{row[EXTRA_CELLS]}个单元格，请检查是否错位")]
+    record = validate_row(number, row, catalogue)
+    if isinstance(record, list):
+        return record
+    return Prepared(record, id_lookup_hash(pii, record.id_number), cert_lookup_hash(pii, record.cert_no),
+                    record_fingerprint(record), pii.encrypt(record.id_number, b"people.id_number"),
+                    pii.encrypt(record.cert_no, b"certificates.cert_no"))
+
+
+def checked_rows(rows: Iterator[Raw], catalogue: Catalogue, pii: PiiCipher, workers: int,
+                 ) -> Iterator[tuple[int, dict[str, Any], Checked]]:
+    """Each row with its outcome, in file order."""
+    if workers <= 0:
+        for number, row in rows:
+            yield number, row, prepare(number, row, catalogue, pii)
+        return
+    yield from _in_workers(rows, catalogue, pii, workers)
+
+
+# Set in the parent just before forking: the workers inherit it instead of receiving it by pickle.
+_WORKER_STATE: tuple[Catalogue, PiiCipher] | None = None
+
+
+def _prepare_chunk(chunk: list[Raw]) -> list[Checked]:
+    assert _WORKER_STATE is not None
+    catalogue, pii = _WORKER_STATE
+    return [prepare(number, row, catalogue, pii) for number, row in chunk]
+
+
+def _in_workers(rows: Iterator[Raw], catalogue: Catalogue, pii: PiiCipher, workers: int,
+                ) -> Iterator[tuple[int, dict[str, Any], Checked]]:
+    global _WORKER_STATE
+    _WORKER_STATE = (catalogue, pii)
+    kept: collections.deque[list[Raw]] = collections.deque()
+    in_flight = threading.BoundedSemaphore(IN_FLIGHT)  # back-pressure: memory stays flat
+    stopped = threading.Event()
+
+    def feed() -> Iterator[list[Raw]]:
+        for chunk in _chunked(rows):
+            in_flight.acquire()
+            if stopped.is_set():
+                return
+            kept.append(chunk)
+            yield chunk
+
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        try:
+            for results in pool.imap(_prepare_chunk, feed()):  # imap keeps file order
+                chunk = kept.popleft()
+                in_flight.release()
+                for (number, row), result in zip(chunk, results, strict=True):
+                    yield number, row, result
+        finally:
+            stopped.set()  # unblock the feeding thread so the pool can shut down
+            with contextlib.suppress(ValueError):
+                for _ in range(IN_FLIGHT):
+                    in_flight.release()
+
+
+def _chunked(rows: Iterator[Raw]) -> Iterator[list[Raw]]:
+    chunk: list[Raw] = []
+    for item in rows:
+        chunk.append(item)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -13,7 +13,9 @@ from app import config
 from app.clock import Clock, SystemClock
 from app.config import ConfigError, Settings
 from app.domain.pii import PiiCipher
+from app.integrations.faceid import TencentFaceVerifier
 from app.integrations.kvstore import KVStore, open_store
+from app.integrations.wechat import WeChatApi
 from app.logs import install_log_redaction
 from app.storage.db import Database
 
@@ -44,6 +46,10 @@ def create_app(
     app.extensions["pii"] = PiiCipher(settings.security.data_key_bytes)
     app.extensions["clock"] = clock or SystemClock()
     app.extensions.update(extensions or {})
+    # One client each per process (tests may inject fakes through `extensions`): the WeChat client
+    # shares its access token through the store; neither touches the network when built.
+    app.extensions.setdefault("wechat_api", WeChatApi(settings.wechat, app.extensions["store"]))
+    app.extensions.setdefault("face_verifier", TencentFaceVerifier(settings.faceid))
     _register(app)
     if settings.server.trusted_proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

@@ -58,7 +58,7 @@ def ours(url: str, path: Path) -> int:
     app = create_app(replace(Settings(), database={"url": url}, server={"dev_tools": False}))
     upgrade(app.extensions["db"])
     summary = import_file(path, app.extensions["db"], app.extensions["pii"], Catalogue.load_default(),
-                          ImportOptions(batch_size=BATCH, workers=1))
+                          ImportOptions(batch_size=BATCH, workers=int(__import__("os").environ.get("IMPORT_WORKERS", "1"))))
     return summary.accepted + summary.updated + summary.unchanged
 
 

@@ -8,16 +8,14 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.integrations.wechat import WeChatApiError, WeChatUnavailable
+from app.integrations.wechat import WeChatApi, WeChatApiError, WeChatUnavailable
 from menus import MenuError, build_menu
 
 group = AppGroup("menu", help="The custom menu of the official account.")
 
 
-def _api():  # type: ignore[no-untyped-def]
-    from app.web.wechat import wechat_api
-
-    return wechat_api(current_app)
+def _api() -> WeChatApi:
+    return current_app.extensions["wechat_api"]  # type: ignore[no-any-return]
 
 
 def _fail(exc: Exception) -> None:

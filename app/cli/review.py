@@ -32,7 +32,7 @@ def purge_command(days: int | None) -> None:
 def send_pending_command(limit: int) -> None:
     """Deliver due notifications; failures are rescheduled with backoff."""
     app = current_app
-    sender = notify.sender_from(app.config["SETTINGS"], app.extensions["store"], app.extensions)
+    sender = notify.sender_from(app.config["SETTINGS"], app.extensions["wechat_api"])
     with app.extensions["db"].session() as session:
         report = notify.send_pending(session, sender, app.extensions["clock"].now(), limit=limit)
     click.echo(f"sent {report.sent}, retrying later {report.retrying}, given up {report.given_up}")

@@ -84,6 +84,11 @@ def generate_rows(count: int, seed: int = 20261128, today: date | None = None) -
     rng = random.Random(seed)
     catalogue = Catalogue.load_default()
     end = today or date(2026, 11, 28)
+    numbers: set[str] = set()  # invented ID numbers can collide; real exports hold each person once per item
     for serial in range(count):
         start = end - timedelta(days=rng.randrange(0, 7 * 365))
-        yield certificate_row(rng, catalogue, serial, start)
+        row = certificate_row(rng, catalogue, serial, start)
+        while row["证件号码"] in numbers:
+            row = certificate_row(rng, catalogue, serial, start)
+        numbers.add(row["证件号码"])
+        yield row

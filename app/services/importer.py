@@ -96,11 +96,11 @@ def import_source(source: Source, name: str, digest: str, database: Database, pi
         opts.on_total(source.total)
     run_id = None if opts.dry_run else _start_run(database, name, digest)
     summary.run_id = run_id
-    writer = BatchWriter(PhotoStore(pii, opts.photos_dir))
+    writer = BatchWriter(PhotoStore(pii, opts.photos_dir), run_id)
     report = ReportWriter(opts.report, source.headers)
     checked = checked_rows(source.rows, catalogue, pii, opts.workers)
     try:
-        for batch, rows in _batches(checked, summary, report, opts.batch_size):
+        for batch, rows in _batches(checked, summary, report, opts.batch_size, remember_all=opts.dry_run):
             with database.session() as session:
                 _count(summary, writer.write(session, batch), report)
                 if opts.dry_run:
@@ -141,9 +141,13 @@ def _check_columns(source: Source, opts: ImportOptions) -> list[str]:
 
 
 def _batches(checked: Iterator[tuple[int, dict[str, Any], Checked]], summary: ImportSummary,
-             report: ReportWriter, size: int) -> Iterator[tuple[list[Entry], int]]:
-    """Group accepted rows into batches; rejected rows and duplicates inside the file are reported here."""
-    seen: dict[int, tuple[int, int]] = {}
+             report: ReportWriter, size: int, remember_all: bool) -> Iterator[tuple[list[Entry], int]]:
+    """Group accepted rows into batches, reporting rejected rows and duplicates within a batch.
+
+    Duplicates across batches are recognised by the writer from the rows this run already wrote
+    (provenance columns), so memory stays flat; a dry run writes nothing and remembers every key.
+    """
+    seen: dict[int, int] = {}
     batch: list[Entry] = []
     rows = 0
     for number, row, result in checked:
@@ -161,21 +165,25 @@ def _batches(checked: Iterator[tuple[int, dict[str, Any], Checked]], summary: Im
         if rows >= size:
             yield batch, rows
             batch, rows = [], 0
+            if not remember_all:
+                seen = {}
     if rows:
         yield batch, rows
 
 
-def _check_duplicate(number: int, prepared: Prepared, seen: dict[int, tuple[int, int]]) -> RowError | None:
+def _check_duplicate(number: int, prepared: Prepared, seen: dict[int, int]) -> RowError | None:
     """The same certificate twice in one file: exact repeats and conflicts are both reported."""
-    # Compact keys (8-byte ints) keep memory flat enough for million-row files.
-    key, print_ = int(prepared.cert_hash[:16], 16), int(prepared.fingerprint[:16], 16)
+    # One small int per key and per value (60-bit key; row number << 28 | 28 bits of fingerprint).
+    key = int(prepared.cert_hash[:15], 16)
+    print_ = int(prepared.fingerprint[:7], 16)
     first = seen.get(key)
     if first is None:
-        seen[key] = (number, print_)
+        seen[key] = number << 28 | print_
         return None
-    if first[1] == print_:
-        return RowError(number, "证书编号", f"与第{first[0]}行完全重复，已按第{first[0]}行导入")
-    return RowError(number, "证书编号", f"证书编号与第{first[0]}行相同但内容不同，请核对后单独导入")
+    first_row = first >> 28
+    if first & 0xFFFFFFF == print_:
+        return RowError(number, "证书编号", f"与第{first_row}行完全重复，已按第{first_row}行导入")
+    return RowError(number, "证书编号", f"证书编号与第{first_row}行相同但内容不同，请核对后单独导入")
 
 
 def _sha256(path: Path) -> str:

@@ -33,7 +33,7 @@ _CERT_COLUMNS = (
     "public_id", "cert_no_hash", "cert_no_enc", "cert_no_masked", "version", "is_current", "person_id",
     "kind", "category_code", "item_code", "personnel_type_code", "industry_code", "employer",
     "first_issue_date", "valid_from", "valid_until", "exam_passed_date", "issuing_authority", "authority_code",
-    "photo_id", "fingerprint", "created_at", "updated_at",
+    "photo_id", "fingerprint", "import_run_id", "import_row", "created_at", "updated_at",
 )
 _PERSON_COLUMNS = ("id_type", "id_hash", "id_number_enc", "id_masked", "name", "gender", "created_at",
                    "updated_at")
@@ -76,8 +76,9 @@ def bulk_insert(session: Session, table: Table, columns: Sequence[str], rows: li
 class BatchWriter:
     """Upserts one validated batch and counts each outcome."""
 
-    def __init__(self, photos: PhotoStore) -> None:
+    def __init__(self, photos: PhotoStore, run_id: int | None) -> None:
         self.photos = photos
+        self.run_id = run_id
 
     def write(self, session: Session, entries: list[Entry]) -> Outcome:
         """New / unchanged / updated / reissued for each entry; problems come back in `refused`."""
@@ -127,7 +128,8 @@ class BatchWriter:
         """Light rows (not ORM objects) of the current versions already stored."""
         table = Certificate.__table__
         query = select(table.c.id, table.c.cert_no_hash, table.c.fingerprint, table.c.valid_from,
-                       table.c.version, table.c.person_id, table.c.photo_id).where(
+                       table.c.version, table.c.person_id, table.c.photo_id, table.c.import_run_id,
+                       table.c.import_row).where(
             table.c.cert_no_hash.in_([e.prepared.cert_hash for e in entries]), table.c.is_current.is_(True))
         return {row.cert_no_hash: row for row in session.execute(query)}
 
@@ -138,6 +140,8 @@ class BatchWriter:
         if existing is None:
             new_rows.append((entry, photo_id, 1))
             return "accepted"
+        if self.run_id is not None and existing.import_run_id == self.run_id:
+            return duplicate_error(number, existing.import_row, existing.fingerprint == prepared.fingerprint)
         if existing.person_id != people[prepared.id_hash]:
             return RowError(number, "证书编号", "证书编号已属于另一持证人，未导入；请核对证件号码")
         if existing.fingerprint == prepared.fingerprint:
@@ -152,6 +156,7 @@ class BatchWriter:
         cert = session.get(Certificate, existing.id)
         assert cert is not None
         _update_in_place(session, cert, prepared, photo_id)
+        cert.import_run_id, cert.import_row = self.run_id, number
         return "updated"
 
     def _insert_certificates(self, session: Session, rows: list[tuple[Entry, int | None, int]],
@@ -164,10 +169,18 @@ class BatchWriter:
                 secrets.token_urlsafe(12), p.cert_hash, p.cert_no_enc, mask_middle(r.cert_no), version, 1,
                 people[p.id_hash], r.kind, r.category_code, r.item_code, r.personnel_type_code, r.industry_code,
                 r.employer, r.first_issue_date.isoformat(), r.valid_from.isoformat(), r.valid_until.isoformat(),
-                _iso(r.exam_passed_date), r.issuing_authority, r.authority_code, photo_id, p.fingerprint, now, now,
+                _iso(r.exam_passed_date), r.issuing_authority, r.authority_code, photo_id, p.fingerprint,
+                self.run_id, entry.number, now, now,
             ))
         bulk_insert(session, Certificate.__table__, _CERT_COLUMNS, values)  # type: ignore[arg-type]
         _insert_reviews(session, [e.prepared for e, _, _ in rows if e.prepared.record.review_due_date])
+
+
+def duplicate_error(number: int, first_row: int | None, same: bool) -> RowError:
+    """A certificate the file already contained earlier (row `first_row`)."""
+    if same:
+        return RowError(number, "证书编号", f"与第{first_row}行完全重复，已按第{first_row}行导入")
+    return RowError(number, "证书编号", f"证书编号与第{first_row}行相同但内容不同，请核对后单独导入")
 
 
 def _insert_reviews(session: Session, prepared: list[Prepared]) -> None:

@@ -18,7 +18,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.integrations.kvstore import KVStore
 from app.integrations.wechat import (
     TEMPLATE_VALUE_MAX,
     TemplateDataError,
@@ -58,11 +57,8 @@ class SendReport:
     given_up: int = 0
 
 
-def sender_from(settings: Settings, store: KVStore, cache: dict[str, Any]) -> Sender:
-    """A Sender using the app's shared WeChatApi (created once and kept in `cache`)."""
-    api = cache.get("wechat_api")
-    if api is None:
-        api = cache["wechat_api"] = WeChatApi(settings.wechat, store)
+def sender_from(settings: Settings, api: WeChatApi) -> Sender:
+    """A Sender using the app's shared WeChatApi."""
     return Sender(api, settings.wechat.review_template_id,
                   settings.server.base_url.rstrip("/") + "/h5/review")
 

@@ -14,7 +14,6 @@ from flask import (
     Flask,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -177,7 +176,7 @@ def decide(request_id: int) -> BaseResponse | tuple[str, int]:
 def _send_now(notification_id: int) -> bool:
     """Try the notification right away; any failure is left to `flask notify send-pending`."""
     try:
-        sender = notify.sender_from(deps.settings(), deps.store(), current_app.extensions)
+        sender = notify.sender_from(deps.settings(), deps.wechat_api())
         report = notify.send_pending(deps.db_session(), sender, deps.clock().now(), only=notification_id)
     except Exception:  # the decision is committed; never turn a delivery problem into an error page
         log.exception("immediate notification %s failed; the outbox keeps it", notification_id)

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.config import Settings
 from app.domain.pii import PiiCipher
+from app.integrations.faceid import FaceVerifier
 from app.integrations.kvstore import KVStore
+from app.integrations.wechat import WeChatApi
 from app.storage.db import Database
 
 if TYPE_CHECKING:
@@ -50,6 +52,16 @@ def verifier() -> Verifier:
     from app.services.verification import Verifier
 
     return Verifier(db_session(), pii(), signing_keys().public_keys, settings(), clock())
+
+
+def wechat_api() -> WeChatApi:
+    """The app's WeChat API client (shares the access token with every process through the store)."""
+    return cast(WeChatApi, current_app.extensions["wechat_api"])
+
+
+def face_verifier() -> FaceVerifier:
+    """The app's Tencent FaceID client (a fake one in tests and the dev server)."""
+    return cast(FaceVerifier, current_app.extensions["face_verifier"])
 
 
 def db_session() -> Session:

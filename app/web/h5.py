@@ -15,7 +15,6 @@ from flask import (
     Flask,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -25,7 +24,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.integrations import rediskeys
-from app.integrations.wechat import OAuthCodeRejected, WeChatApi, WeChatApiError, WeChatUnavailable
+from app.integrations.wechat import OAuthCodeRejected, WeChatApiError, WeChatUnavailable
 from app.services import accounts
 from app.web import deps
 from app.web.h5_session import (
@@ -48,15 +47,6 @@ def register(app: Flask) -> None:
     from app.web import h5_certs, h5_face  # noqa: F401 - they add routes to `bp`
 
     app.register_blueprint(bp)
-
-
-def wechat_api() -> WeChatApi:
-    """The app's WeChat client (one per app: it shares the access token through the store)."""
-    api = current_app.extensions.get("wechat_api")
-    if api is None:
-        api = WeChatApi(deps.settings().wechat, deps.store())
-        current_app.extensions["wechat_api"] = api
-    return api
 
 
 def notice(title: str, message: str, status: int = 200, **extra: Any) -> tuple[str, int]:
@@ -114,7 +104,7 @@ def _start_sign_in() -> BaseResponse | tuple[str, int]:
     session[STATE_KEY] = state
     deps.store().set(rediskeys.oauth_state(state), "1", ttl=OAUTH_STATE_TTL)
     callback = deps.settings().server.base_url.rstrip("/") + url_for("h5.oauth_callback")
-    return redirect(wechat_api().oauth_authorize_url(callback, state))
+    return redirect(deps.wechat_api().oauth_authorize_url(callback, state))
 
 
 @bp.get("/oauth/callback")
@@ -126,7 +116,7 @@ def oauth_callback() -> BaseResponse | tuple[str, int]:
     if not code or not expected or not secrets.compare_digest(str(expected), state) or not fresh:
         return _sign_in_failed()
     try:
-        openid = wechat_api().oauth_exchange_code(code)
+        openid = deps.wechat_api().oauth_exchange_code(code)
     except OAuthCodeRejected:
         return _sign_in_failed()
     except (WeChatApiError, WeChatUnavailable):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.integrations.faceid import FaceVerifier, TencentFaceVerifier
 from app.services import face_verification as face
 from app.web import deps
 from app.web.h5 import bp
@@ -21,15 +20,6 @@ from app.web.h5_session import (
 )
 
 MANUAL_REVIEW_URL = "/h5/review/new"  # the manual-review request form (app/web/review.py)
-
-
-def face_verifier() -> FaceVerifier:
-    """The app's FaceID client (an injected one in app.extensions["face_verifier"], else Tencent's)."""
-    verifier = current_app.extensions.get("face_verifier")
-    if verifier is None:
-        verifier = TencentFaceVerifier(deps.settings().faceid)
-        current_app.extensions["face_verifier"] = verifier
-    return verifier
 
 
 def _result_page(outcome: face.FaceOutcome, status: int = 200) -> tuple[str, int]:
@@ -63,7 +53,7 @@ def face_start() -> BaseResponse | tuple[str, int]:
     settings = deps.settings()
     back = settings.server.base_url.rstrip("/") + url_for("h5.face_return")
     try:
-        started = face.start(db, deps.store(), face_verifier(), deps.pii(), settings.faceid, user, person,
+        started = face.start(db, deps.store(), deps.face_verifier(), deps.pii(), settings.faceid, user, person,
                              back, deps.clock().now())
     except face.FaceStartRefused as refused:
         db.rollback()
@@ -78,7 +68,7 @@ def face_start() -> BaseResponse | tuple[str, int]:
 def face_return() -> tuple[str, int]:
     """Tencent sends the user back here; the URL's BizToken is ignored on purpose."""
     attempt_id = session.get(FACE_ATTEMPT_KEY)
-    outcome = face.finish(deps.db_session(), face_verifier(), deps.pii(), deps.settings().faceid,
+    outcome = face.finish(deps.db_session(), deps.face_verifier(), deps.pii(), deps.settings().faceid,
                           current_openid() or "", attempt_id if isinstance(attempt_id, int) else None,
                           deps.clock().now())
     if not outcome.retry_result:  # concluded: the attempt id is of no further use

@@ -21,7 +21,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 from app.integrations import rediskeys
 from app.integrations.kvstore import KVStore
-from app.integrations.wechat import WeChatApi, WeChatApiError, WeChatUnavailable
+from app.integrations.wechat import WeChatApiError, WeChatUnavailable
 from app.web import deps, wechat_protocol
 from app.web.query_pages import make_link
 from app.web.wechat_protocol import SUCCESS, BadMessage, BadSignature
@@ -37,16 +37,6 @@ WORKERS = 8
 _setup_lock = threading.Lock()
 
 bp = Blueprint("wechat", __name__)
-
-
-def wechat_api(app: Flask) -> WeChatApi:
-    """The app's WeChat API client (one per process, sharing the token through the store)."""
-    api = app.extensions.get("wechat_api")
-    if api is None:
-        with _setup_lock:
-            api = app.extensions.setdefault(
-                "wechat_api", WeChatApi(app.config["SETTINGS"].wechat, app.extensions["store"]))
-    return api  # type: ignore[no-any-return]
 
 
 def _executor(app: Flask) -> ThreadPoolExecutor:
@@ -182,6 +172,6 @@ def _send_late(app: Flask, openid: str, done: Future[Reply]) -> None:
     if not text:
         return
     try:
-        wechat_api(app).send_text(openid, replies.fit(text, app.config["SETTINGS"].server.base_url))
+        app.extensions["wechat_api"].send_text(openid, replies.fit(text, app.config["SETTINGS"].server.base_url))
     except (WeChatApiError, WeChatUnavailable) as exc:
         log.warning("wechat: late reply not delivered (%s)", type(exc).__name__)

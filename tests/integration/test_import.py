@@ -240,3 +240,15 @@ def test_validation_in_a_worker_process_gives_the_same_result_in_file_order(app:
     summary = run_import(app, path, workers=1, batch_size=300, report=report)
     assert (summary.rows, summary.accepted, summary.rejected) == (1201, 1200, 1)
     assert list(csv.reader(io.StringIO(report.getvalue())))[1][0] == "1202"
+
+
+def test_duplicates_in_different_batches_are_caught_from_what_the_run_wrote(app: Flask, tmp_path: Path) -> None:
+    rows = [*generate_rows(30, seed=11)]
+    path = write_csv(tmp_path / "a.csv", [*rows, rows[0], {**rows[1], "有效期结束日期": "2040-01-01"}], headers=HEADERS)
+    report = io.StringIO()
+    summary = run_import(app, path, batch_size=10, report=report)
+    assert (summary.accepted, summary.rejected) == (30, 2)
+    text_ = report.getvalue()
+    assert "与第2行完全重复" in text_ and "与第3行相同但内容不同" in text_
+    with app.extensions["db"].session() as session:
+        assert session.scalars(select(Certificate.import_row).order_by(Certificate.import_row)).first() == 2

@@ -71,6 +71,10 @@ class Certificate(Base):
     admin_reason: Mapped[str | None] = mapped_column(String(200))
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id"))
     fingerprint: Mapped[str] = mapped_column(String(64))
+    # Provenance: the import run and row that last wrote this version (also how a file's own
+    # duplicates are recognised without holding a million keys in memory).
+    import_run_id: Mapped[int | None] = mapped_column(Integer)
+    import_row: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import resource
 import sys
 import time
@@ -57,8 +58,9 @@ def ours(url: str, path: Path) -> int:
 
     app = create_app(replace(Settings(), database={"url": url}, server={"dev_tools": False}))
     upgrade(app.extensions["db"])
+    workers = int(os.environ.get("IMPORT_WORKERS", "1"))  # validation processes beside the writer
     summary = import_file(path, app.extensions["db"], app.extensions["pii"], Catalogue.load_default(),
-                          ImportOptions(batch_size=BATCH, workers=int(__import__("os").environ.get("IMPORT_WORKERS", "1"))))
+                          ImportOptions(batch_size=BATCH, workers=workers))
     return summary.accepted + summary.updated + summary.unchanged
 
 

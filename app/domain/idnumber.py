@@ -6,6 +6,8 @@ import datetime as dt
 import functools
 import operator
 
+from app.domain.errors import UserError
+
 # GB 11643 / ISO 7064 MOD 11-2: weights of the first 17 digits and the check character by remainder.
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
@@ -60,12 +62,8 @@ _EARLIEST_BIRTH = dt.date(1850, 1, 1)
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
 
 
-class IdNumberError(ValueError):
+class IdNumberError(UserError, ValueError):
     """An ID number that fails GB 11643; `message` is Chinese text for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def check_character(first17: str) -> str:

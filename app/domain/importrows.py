@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from app.domain.catalogue import SAFETY_MGMT, SPECIAL_OPS, Catalogue, name_key
+from app.domain.errors import UserError
 from app.domain.idnumber import IdNumberError, id_gender, normalize_id_number
 from app.domain.names import PersonNameError, normalize_name
 
@@ -95,12 +96,8 @@ _CHINESE = re.compile(r"(\d{4}) ?年 ?(\d{1,2}) ?月 ?(\d{1,2}) ?日")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 
-class CellError(ValueError):
+class CellError(UserError, ValueError):
     """A cell that cannot be read; `message` is Chinese text for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

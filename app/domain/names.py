@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from app.domain.errors import UserError
+
 MAX_NAME_LENGTH = 50
 MIDDLE_DOT = "\u00b7"  # GB 18030 / 公安部 practice for names of ethnic minorities: 买买提·艾力
 # Look-alikes seen in exports: bullet, katakana and half-width middle dots, hyphenation point,
@@ -14,12 +16,8 @@ _DOTS = str.maketrans({c: MIDDLE_DOT for c in _DOT_VARIANTS})
 _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f]) +(?=[^\x00-\x7f])")
 
 
-class PersonNameError(ValueError):
+class PersonNameError(UserError, ValueError):
     """A name that cannot be a person's name; `message` is Chinese text for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def normalize_name(raw: str) -> str:

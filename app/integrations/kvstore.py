@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
 import redis
@@ -127,18 +127,8 @@ class MemoryStore:
             expires = self._data[key][1]
             return None if expires is None else expires - self._clock()
 
-    @contextmanager
-    def lock(self, key: str, timeout: float = 10.0, wait: float = 5.0) -> Iterator[None]:
-        token = uuid.uuid4().hex
-        deadline = time.monotonic() + wait
-        while not self.set(f"lock:{key}", token, ttl=timeout, nx=True):
-            if time.monotonic() > deadline:
-                raise LockTimeout(key)
-            time.sleep(0.01)
-        try:
-            yield
-        finally:
-            self.delete_if_equals(f"lock:{key}", token)
+    def lock(self, key: str, timeout: float = 10.0, wait: float = 5.0) -> AbstractContextManager[None]:
+        return _token_lock(self, key, timeout, wait, poll=0.01)
 
 
 # Compare-and-delete must be atomic across processes, hence a Lua script.
@@ -204,18 +194,24 @@ class RedisStore:
         ms = int(self.client.pttl(self._k(key)))
         return None if ms < 0 else ms / 1000
 
-    @contextmanager
-    def lock(self, key: str, timeout: float = 10.0, wait: float = 5.0) -> Iterator[None]:
-        token = uuid.uuid4().hex
-        deadline = time.monotonic() + wait
-        while not self.set(f"lock:{key}", token, ttl=timeout, nx=True):
-            if time.monotonic() > deadline:
-                raise LockTimeout(key)
-            time.sleep(0.02)
-        try:
-            yield
-        finally:
-            self.delete_if_equals(f"lock:{key}", token)
+    def lock(self, key: str, timeout: float = 10.0, wait: float = 5.0) -> AbstractContextManager[None]:
+        return _token_lock(self, key, timeout, wait, poll=0.02)
+
+
+@contextmanager
+def _token_lock(store: MemoryStore | RedisStore, key: str, timeout: float, wait: float,
+                poll: float) -> Iterator[None]:
+    """SET NX with a random token; released only by its holder, expiring if the holder dies."""
+    token = uuid.uuid4().hex
+    deadline = time.monotonic() + wait
+    while not store.set(f"lock:{key}", token, ttl=timeout, nx=True):
+        if time.monotonic() > deadline:
+            raise LockTimeout(key)
+        time.sleep(poll)
+    try:
+        yield
+    finally:
+        store.delete_if_equals(f"lock:{key}", token)
 
 
 def open_store(url: str) -> KVStore:

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.errors import UserError
 from app.domain.idnumber import IdNumberError, normalize_id_number
 from app.domain.names import PersonNameError, normalize_name
 from app.domain.pii import PiiCipher
@@ -35,13 +36,8 @@ _MOBILE = re.compile(r"1[3-9]\d{9}")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
-class RegistrationError(ValueError):
+class RegistrationError(UserError, ValueError):
     """A registration that cannot proceed; `message` is Chinese text for the user, `field` the input."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 @dataclass(frozen=True)

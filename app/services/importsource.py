@@ -12,6 +12,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from app.domain.errors import UserError
 from app.domain.importrows import Cell, canonical_header
 
 _CHUNK = 1 << 20
@@ -19,12 +20,8 @@ _CHUNK = 1 << 20
 csv.field_size_limit(64 * 1024)
 
 
-class ImportRefused(Exception):
+class ImportRefused(UserError):
     """The file as a whole cannot be imported; `message` is Chinese, nothing was written."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass

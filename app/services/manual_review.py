@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, delete, func, select, true, update
 from sqlalchemy.orm import Session
 
+from app.domain.errors import UserError
 from app.domain.pii import PiiCipher
 from app.services import accounts, notify
 from app.services.photos import PhotoError, sanitize_image
@@ -38,13 +39,8 @@ PURGE_BATCH = 500
 MEDIAN_SAMPLE = 50  # recent decisions the "usually takes" estimate is computed from
 
 
-class ReviewError(Exception):
+class ReviewError(UserError):
     """A request or decision that cannot be accepted; `message` is Chinese text for the user."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 @dataclass(frozen=True)

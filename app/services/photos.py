@@ -10,6 +10,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.errors import UserError
 from app.domain.pii import PiiCipher
 from app.storage.models import Photo
 
@@ -18,12 +19,8 @@ MAX_PIXELS = 40_000_000  # refuse decompression bombs long before Pillow's own w
 PHOTO_BOX = (600, 800)  # a 2-inch ID photo is 413x579 at 300 dpi: keep some margin, drop the rest
 
 
-class PhotoError(Exception):
+class PhotoError(UserError):
     """An image that cannot be accepted; `message` is Chinese text for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def sanitize_image(data: bytes, max_bytes: int = MAX_IMAGE_BYTES, box: tuple[int, int] | None = None,

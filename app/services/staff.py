@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.domain.catalogue import Catalogue
+from app.domain.errors import UserError
 from app.services.timeutil import utc_naive
 from app.storage.models import Staff
 
@@ -30,12 +31,8 @@ class StaffError(ValueError):
     """A staff account cannot be created as asked; the message says why (English, for operators)."""
 
 
-class LoginRefused(Exception):
+class LoginRefused(UserError):
     """A login was refused; `message` is the Chinese text shown on the login page."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

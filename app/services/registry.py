@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.domain.idnumber import normalize_id_number
 from app.domain.names import normalize_name
@@ -101,6 +101,17 @@ def find_by_cert_no(session: Session, pii: PiiCipher, cert_no: str, on: date) ->
     person = session.get(Person, cert.person_id)
     assert person is not None  # foreign key
     return [Found(cert, person, status_of(session, cert, on))]
+
+
+def find_with_holder(session: Session, public_id: str) -> tuple[Certificate, Person] | None:
+    """A certificate version, its reviews and its holder in one round trip (the scan hot path)."""
+    if not public_id or len(public_id) > 24:
+        return None
+    row = session.execute(
+        select(Certificate, Person).join(Person, Person.id == Certificate.person_id)
+        .options(joinedload(Certificate.reviews)).where(Certificate.public_id == public_id)
+    ).unique().first()
+    return None if row is None else (row[0], row[1])
 
 
 def find_by_public_id(session: Session, public_id: str) -> Certificate | None:

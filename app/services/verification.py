@@ -28,7 +28,6 @@ from app.domain.status import StatusResult
 from app.services import registry
 from app.services import verdict_texts as texts
 from app.services.presenters import describe
-from app.storage.models import Person
 
 # outcome values
 GENUINE = "genuine"                    # signature good; see `status` for the live status
@@ -149,12 +148,11 @@ class Verifier:
 
     def _genuine(self, result: Verification, claims: CertClaims) -> Verdict:
         """Signature is ours: now the live status from the database decides the headline."""
-        cert = registry.find_by_public_id(self.session, claims.cert_id)
-        if cert is None or cert.version != claims.version:
+        pair = registry.find_with_holder(self.session, claims.cert_id)
+        if pair is None or pair[0].version != claims.version:
             return self._simple(GENUINE, texts.MISSING_RECORD_HEADLINE, texts.MISSING_RECORD_EXPLANATION,
                                 kid=result.kid, claims=claims)
-        person = self.session.get(Person, cert.person_id)
-        assert person is not None  # foreign key
+        cert, person = pair
         found = registry.Found(cert, person, registry.status_of(self.session, cert, self._now().date()))
         current = cert.version if cert.is_current else registry.current_version(self.session, cert.cert_no_hash)
         headline, explanation = texts.genuine_texts(found.status.code, current)

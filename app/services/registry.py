@@ -78,16 +78,18 @@ def find_by_id_and_name(session: Session, pii: PiiCipher, id_number: str, name: 
     Raises IdNumberError for a malformed number (so callers can give a format hint); a
     well-formed number without a match returns [] whether or not the number exists.
     """
-    number = normalize_id_number(id_number)
-    person = find_person(session, pii, number)
-    if person is None or person.name != normalize_name(name):
-        return []
-    certs = session.scalars(
-        select(Certificate).where(Certificate.person_id == person.id, Certificate.is_current.is_(True))
+    number, wanted = normalize_id_number(id_number), normalize_name(name)
+    # One round trip for holder, current certificates and their reviews (the 输入查询 hot path).
+    rows = session.execute(
+        select(Certificate, Person).join(Person, Person.id == Certificate.person_id)
+        .options(joinedload(Certificate.reviews))
+        .where(Person.id_hash == id_lookup_hash(pii, number), Certificate.is_current.is_(True))
         .order_by(Certificate.valid_from.desc())
-    )
+    ).unique().all()
+    if not rows or rows[0][1].name != wanted:
+        return []
     calendar = current_calendar(session)
-    return [Found(c, person, status_of(session, c, on, calendar)) for c in certs]
+    return [Found(cert, person, status_of(session, cert, on, calendar)) for cert, person in rows]
 
 
 def find_by_cert_no(session: Session, pii: PiiCipher, cert_no: str, on: date) -> list[Found]:

@@ -39,6 +39,7 @@ LISTED_TEXT = {
     ListedStatus.REVOKED: "证书真实，但已撤销 / genuine but REVOKED",
     ListedStatus.CANCELLED: "证书真实，但已注销 / genuine but CANCELLED",
     ListedStatus.SUPERSEDED: "证书真实，但已被新版本取代 / genuine but SUPERSEDED by a newer version",
+    ListedStatus.REVIEW_OVERDUE: "证书真实，但已失效（逾期未复审） / genuine but INVALID: renewal review overdue",
 }
 KIND_TEXT = {CertKind.SPECIAL_OPS: "特种作业操作证", CertKind.SAFETY_MGMT: "安全生产知识和管理能力考核合格证"}
 

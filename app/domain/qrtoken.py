@@ -358,6 +358,7 @@ class ListedStatus(enum.IntEnum):
     REVOKED = 2  # 已撤销
     CANCELLED = 3  # 已注销
     SUPERSEDED = 4  # 已被新版本取代
+    REVIEW_OVERDUE = 5  # 失效（逾期未复审）: old-rule review due before 2026-06-01, not done
 
 
 class ListOutcome(enum.StrEnum):

@@ -241,6 +241,7 @@ def test_the_status_list_is_signed_and_lists_revoked_and_superseded_versions(
 
     assert status(REVOKED) == ListedStatus.REVOKED and status(SUSPENDED) == ListedStatus.SUSPENDED
     assert status(REISSUED, version=1) == ListedStatus.SUPERSEDED and status(VALID) is None
+    assert status(OVERDUE) == ListedStatus.REVIEW_OVERDUE and status(EXPIRED) is None
     assert all(len(k) == 16 for k in listed.entries)  # hashes only, never the ids
 
 

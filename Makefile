@@ -24,6 +24,8 @@ run: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed --if-empty
 	$(BIN)/flask keys generate --if-missing
+	@echo "Simulator: http://127.0.0.1:5000/dev/simulator   Back office: http://127.0.0.1:5000/admin"
+	@echo "Back-office account: $(BIN)/flask staff create NAME --role reviewer --authority 重庆市应急管理局"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000 --with-threads
 
 lint: $(STAMP)

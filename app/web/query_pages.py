@@ -15,7 +15,6 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from app.config import Settings
 from app.services import registry
 from app.services.presenters import describe
-from app.storage.models import Person
 from app.web import deps
 
 SALT = "query-detail-link"
@@ -58,12 +57,10 @@ def _page(items: list[dict[str, Any]], status: int = 200, error: str = "") -> Re
 def _describe(public_id: str) -> dict[str, Any] | None:
     """Masked fields and live status of one certificate version."""
     session = deps.db_session()
-    cert = registry.find_by_public_id(session, public_id)
-    if cert is None:
+    pair = registry.find_with_holder(session, public_id)
+    if pair is None:
         return None
-    person = session.get(Person, cert.person_id)
-    if person is None:
-        return None
+    cert, person = pair
     today = deps.clock().today()
     found = registry.Found(cert, person, registry.status_of(session, cert, today))
     return describe(found, today)

@@ -5,12 +5,14 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from app.services.seed import DemoPerson
+from app.web.query_pages import LINK_TTL
 from handlers.query import NAMES_PER_NUMBER, OPENID_LIMIT
 from tests.integration.webhook_fixtures import (  # noqa: F401
     UNPUBLISHED,
@@ -69,6 +71,18 @@ def test_a_tampered_or_foreign_detail_link_is_refused(
     assert client.get(f"/h5/cert/{public_id}?t={token}x").status_code == 403
     assert client.get(f"/h5/cert/other-id?t={token}").status_code == 403
     assert "重新查询" in client.get(f"/h5/cert/{public_id}").get_data(as_text=True)
+
+
+def test_a_detail_link_stops_working_after_thirty_minutes(
+        client: FlaskClient, wechat: WeChatServer, holders: dict[str, DemoPerson],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    holder = holders[VALID]
+    path = LINK.search(wechat.send_text("o-worker", f"{holder.id_number} {holder.name}").text).group(1)
+    later = time.time() + LINK_TTL + 5
+    assert client.get(path).status_code == 200
+    monkeypatch.setattr(time, "time", lambda: later)  # itsdangerous reads the wall clock
+    expired = client.get(path)
+    assert expired.status_code == 403 and "已过期" in expired.get_data(as_text=True)
 
 
 def test_an_unpublished_certificate_says_when_it_will_be_published(

@@ -86,11 +86,11 @@ def canonical_number(raw: str, today: date) -> str:
     Raises IdNumberError for a number meant as an ID number whose check digit or length is wrong.
     """
     text = raw.strip().translate(_FULL_WIDTH).upper()
-    body = text[1:] if text.startswith("T") and len(text) in (16, 19) else text
-    if len(body) in (15, 18) and body[:-1].isdigit():
-        return normalize_id_number(body, today)
-    if body.isdigit() and len(body) >= 14:  # a mistyped ID number: say what is wrong with it
-        normalize_id_number(body, today)
+    candidate = registry.id_candidate(text)
+    if candidate is not None:
+        return normalize_id_number(candidate, today)
+    if text.isdigit() and len(text) >= 14:  # a mistyped ID number: say what is wrong with it
+        normalize_id_number(text, today)
     return text
 
 

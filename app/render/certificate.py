@@ -288,9 +288,3 @@ def render_png(view: CertificateView, qr_text: str, watermark: str | None) -> by
     out = io.BytesIO()
     render_image(view, qr_text, watermark).save(out, format="PNG", compress_level=3)
     return out.getvalue()
-
-
-def warm_up(kind: str, title: str) -> None:
-    """Load the fonts and draw a kind's static background once (the first render is ~2x slower)."""
-    probe = CertificateView(kind, title, "张", "男", "0", "0", "0", "0", "0", "签发机关", "有效", 1)
-    render_image(probe, "https://example.gov.cn/v/AAAA", "预热")

@@ -19,7 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.domain.catalogue import Catalogue
-from app.domain.importrows import REQUIRED_COLUMNS, RowError, check_headers
+from app.domain.importrows import RowError, check_headers
 from app.domain.pii import PiiCipher
 from app.services.importpipeline import Checked, Prepared, checked_rows
 from app.services.importsource import ImportRefused, Source, open_source
@@ -217,7 +217,3 @@ def _finish_run(database: Database, run_id: int | None, s: ImportSummary, status
         session.execute(update(ImportRun).where(ImportRun.id == run_id).values(
             status=status, finished_at=utcnow()))
 
-
-def required_columns() -> tuple[str, ...]:
-    """The columns a file must have (for help texts)."""
-    return REQUIRED_COLUMNS

@@ -116,13 +116,6 @@ def find_with_holder(session: Session, public_id: str) -> tuple[Certificate, Per
     return None if row is None else (row[0], row[1])
 
 
-def find_by_public_id(session: Session, public_id: str) -> Certificate | None:
-    """The certificate version behind an opaque public id (QR codes, URLs)."""
-    if not public_id or len(public_id) > 24:
-        return None
-    return session.scalar(select(Certificate).where(Certificate.public_id == public_id))
-
-
 
 def find_by_number_and_name(session: Session, pii: PiiCipher, number: str, name: str, on: date,
                             ) -> list[Found]:
@@ -131,16 +124,20 @@ def find_by_number_and_name(session: Session, pii: PiiCipher, number: str, name:
     Both must match. A special-operations number is "T" + the ID number, so it is looked up
     as the ID number. Malformed ID numbers raise IdNumberError so callers can give a hint.
     """
-    text = number.strip()
-    if text[:1] in ("T", "t") and len(text) in (16, 19):
-        text = text[1:]
-    if _id_shaped(text):
-        return find_by_id_and_name(session, pii, text, name, on)
+    candidate = id_candidate(number)
+    if candidate is not None:
+        return find_by_id_and_name(session, pii, candidate, name, on)
     wanted = normalize_name(name)
     return [f for f in find_by_cert_no(session, pii, number, on) if f.person.name == wanted]
 
 
-def _id_shaped(text: str) -> bool:
-    """15 or 18 characters of digits (the last may be X): meant as an ID number."""
-    body = text.upper()
-    return len(body) in (15, 18) and body[:-1].isdigit() and (body[-1].isdigit() or body[-1] == "X")
+def id_candidate(number: str) -> str | None:
+    """The ID number a typed number is meant as ("T" + ID is a special-operations number), else None.
+
+    15 or 18 characters whose first 14 or 17 are digits count, whatever the last one is, so a
+    wrong check character is reported by normalize_id_number instead of being treated as a
+    certificate number.
+    """
+    text = number.strip().upper()
+    body = text[1:] if text.startswith("T") and len(text) in (16, 19) else text
+    return body if len(body) in (15, 18) and body[:-1].isdigit() else None

@@ -64,7 +64,3 @@ class Database:
             raise
         finally:
             session.close()
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-from bench.common import OUT, Report
+from bench.common import OUT, Report, tune_mariadb
 
 # Each module exposes run_*(report) functions; order matters (the import fills the 1M database).
 SUITES = [
@@ -16,7 +16,8 @@ SUITES = [
 
 
 def main(selected: list[str]) -> None:
-    report = Report()
+    report = Report(database=tune_mariadb())
+    print(report.database, flush=True)
     for module_name, functions in SUITES:
         if selected and not any(s in module_name for s in selected):
             continue

@@ -60,7 +60,7 @@ def ours(url: str, path: Path) -> int:
     upgrade(app.extensions["db"])
     workers = int(os.environ.get("IMPORT_WORKERS", "1"))  # validation processes beside the writer
     summary = import_file(path, app.extensions["db"], app.extensions["pii"], Catalogue.load_default(),
-                          ImportOptions(batch_size=BATCH, workers=workers))
+                          ImportOptions(workers=workers))  # the importer's own batch size
     return summary.accepted + summary.updated + summary.unchanged
 
 

@@ -17,7 +17,7 @@ from app.domain.catalogue import Catalogue
 from app.domain.idnumber import IdNumberError
 from app.domain.names import PersonNameError
 from app.services import registry
-from app.services.importer import ImportOptions, ImportSummary, import_file
+from app.services.importer import BATCH_SIZE, ImportOptions, ImportSummary, import_file
 from app.services.importsource import ImportRefused
 from app.services.presenters import describe
 
@@ -31,7 +31,7 @@ group = AppGroup("certs", help="Certificate registry: import and look up.")
 @click.option("--dry-run", is_flag=True, help="Validate and count without writing.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write rejected rows (row, column, reason, original cells) to this CSV.")
-@click.option("--batch-size", default=2000, show_default=True)
+@click.option("--batch-size", default=BATCH_SIZE, show_default=True, help="Rows per committed transaction.")
 @click.option("--workers", default=1, show_default=True, help="Validation processes beside the writer (0: none).")
 def import_command(file: Path, photos_dir: Path | None, dry_run: bool, report_path: Path | None,
                    batch_size: int, workers: int) -> None:

@@ -29,7 +29,10 @@ from app.storage.db import Database
 from app.storage.models import ImportRun
 from app.storage.models._common import utcnow
 
-BATCH_SIZE = 2000
+# Rows per committed transaction. Larger batches amortise the random-key index pages each commit
+# rewrites (blind-index hashes spread inserts over the whole B-tree); 5,000 keeps RSS well under
+# 300 MB at 1,000,000 rows.
+BATCH_SIZE = 5000
 
 
 @dataclass
@@ -98,7 +101,7 @@ def import_source(source: Source, name: str, digest: str, database: Database, pi
     summary.run_id = run_id
     writer = BatchWriter(PhotoStore(pii, opts.photos_dir), run_id)
     report = ReportWriter(opts.report, source.headers)
-    checked = checked_rows(source.rows, catalogue, pii, opts.workers)
+    checked = checked_rows(source.rows, catalogue, pii, opts.workers, ahead=opts.batch_size + 1000)
     try:
         for batch, rows in _batches(checked, summary, report, opts.batch_size, remember_all=opts.dry_run):
             with database.session() as session:

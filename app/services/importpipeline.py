@@ -23,7 +23,6 @@ from app.services.importsource import EXTRA_CELLS
 from app.services.registry import cert_lookup_hash, id_lookup_hash
 
 CHUNK = 500
-IN_FLIGHT = 8
 
 Raw = tuple[int, dict[str, Any]]
 
@@ -56,13 +55,18 @@ def prepare(number: int, row: dict[str, Any], catalogue: Catalogue, pii: PiiCiph
 
 
 def checked_rows(rows: Iterator[Raw], catalogue: Catalogue, pii: PiiCipher, workers: int,
-                 ) -> Iterator[tuple[int, dict[str, Any], Checked]]:
-    """Each row with its outcome, in file order."""
+                 ahead: int = 4000) -> Iterator[tuple[int, dict[str, Any], Checked]]:
+    """Each row with its outcome, in file order.
+
+    With workers, up to `ahead` rows (rounded up to whole chunks) are prepared ahead of the
+    consumer. It should exceed the writer's batch: while the writer commits one batch the
+    workers fill the next, instead of stalling once the bound is reached.
+    """
     if workers <= 0:
         for number, row in rows:
             yield number, row, prepare(number, row, catalogue, pii)
         return
-    yield from _in_workers(rows, catalogue, pii, workers)
+    yield from _in_workers(rows, catalogue, pii, workers, max(2, -(-ahead // CHUNK)))
 
 
 # Set in the parent just before forking: the workers inherit it instead of receiving it by pickle.
@@ -75,12 +79,12 @@ def _prepare_chunk(chunk: list[Raw]) -> list[Checked]:
     return [prepare(number, row, catalogue, pii) for number, row in chunk]
 
 
-def _in_workers(rows: Iterator[Raw], catalogue: Catalogue, pii: PiiCipher, workers: int,
+def _in_workers(rows: Iterator[Raw], catalogue: Catalogue, pii: PiiCipher, workers: int, chunks: int,
                 ) -> Iterator[tuple[int, dict[str, Any], Checked]]:
     global _WORKER_STATE
     _WORKER_STATE = (catalogue, pii)
     kept: collections.deque[list[Raw]] = collections.deque()
-    in_flight = threading.BoundedSemaphore(IN_FLIGHT)  # back-pressure: memory stays flat
+    in_flight = threading.BoundedSemaphore(chunks)  # back-pressure: memory stays flat
     stopped = threading.Event()
 
     def feed() -> Iterator[list[Raw]]:
@@ -101,7 +105,7 @@ def _in_workers(rows: Iterator[Raw], catalogue: Catalogue, pii: PiiCipher, worke
         finally:
             stopped.set()  # unblock the feeding thread so the pool can shut down
             with contextlib.suppress(ValueError):
-                for _ in range(IN_FLIGHT):
+                for _ in range(chunks):
                     in_flight.release()
 
 

@@ -26,6 +26,9 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     # 32 MB page cache (default 2 MB): random-key indexes (blind-index hashes) thrash a small cache.
     cursor.execute("PRAGMA cache_size=-32768")
+    # Checkpoint every ~40 MB of WAL instead of 4 MB: an import batch dirties thousands of random
+    # index pages, and fewer checkpoints write each page (and fsync) fewer times.
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.close()
 
 

@@ -49,7 +49,9 @@ class Certificate(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(24), unique=True)
-    cert_no_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # Looked up through uq_cert_no_version (its leading column): no index of its own, one less
+    # random-key B-tree to maintain on every import.
+    cert_no_hash: Mapped[str] = mapped_column(String(64))
     cert_no_enc: Mapped[bytes] = mapped_column(LargeBinary(512))
     cert_no_masked: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)

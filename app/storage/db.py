@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import LargeBinary, create_engine, event
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # MySQL's plain BLOB holds only 64 KB: photos and rendered files need LONGBLOB there.
@@ -45,7 +48,36 @@ def make_engine(url: str) -> Engine:
         query = dict(parsed.query)
         query.setdefault("charset", "utf8mb4")
         parsed = parsed.set(query=query)
-    return create_engine(parsed, pool_pre_ping=True, pool_recycle=3600)
+    # Sessions and connections always end their transaction when they close, so the pool's own
+    # reset-on-return would only send a second ROLLBACK; and instead of pinging on every checkout
+    # (pool_pre_ping: one more round trip per request) a connection is pinged when it has sat idle
+    # long enough for a server or firewall timeout to have dropped it.
+    engine = create_engine(parsed, pool_recycle=3600, pool_reset_on_return=None)
+    event.listen(engine, "checkin", _mark_checkin)
+    event.listen(engine, "checkout", _ping_if_idle)
+    return engine
+
+
+PING_AFTER_IDLE = 10.0  # seconds a pooled connection may sit unused before it is checked on checkout
+
+
+def _mark_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["checked_in"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Pessimistic disconnect handling for idle connections: a dead one is replaced transparently."""
+    idle_since = record.info.get("checked_in")
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+    except Exception as exc:  # the driver's OperationalError/InterfaceError: the connection is gone
+        raise DisconnectionError() from exc
 
 
 class Database:

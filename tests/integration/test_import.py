@@ -252,3 +252,17 @@ def test_duplicates_in_different_batches_are_caught_from_what_the_run_wrote(app:
     assert "与第2行完全重复" in text_ and "与第3行相同但内容不同" in text_
     with app.extensions["db"].session() as session:
         assert session.scalars(select(Certificate.import_row).order_by(Certificate.import_row)).first() == 2
+
+
+@pytest.mark.parametrize("hostile", [
+    "O'Brien \\' 建设公司", "100% 安全 %s %(x)s", "x'); DROP TABLE people; --", "反斜杠\\结尾\\",
+])
+def test_text_that_looks_like_sql_is_stored_exactly_as_written(app: Flask, tmp_path: Path, hostile: str) -> None:
+    # The MySQL writer renders its own INSERT literals; quotes, backslashes and % must survive intact.
+    row = next(r for r in generate_rows(50, seed=11) if r["证书类型"] == "安全生产知识和管理能力考核合格证")
+    row = {**row, "单位名称": hostile, "证书编号": f"AQ-{hostile}"}
+    summary = run_import(app, write_csv(tmp_path / "a.csv", [row], headers=HEADERS))
+    assert (summary.accepted, summary.rejected) == (1, 0)
+    [found] = lookup(app, f"AQ-{hostile}", row["姓名"])
+    assert found.certificate.employer == hostile
+    assert count(app, Person) == 1

@@ -85,6 +85,7 @@ class Context:
     link: Callable[[list[str]], str]  # signed, short-lived H5 link showing these certificates
     verify_text: Callable[[str], Any] | None = None  # Verifier.verify_text (app.services.verification)
     extra: dict[str, Any] = field(default_factory=dict)
+    state: str = ""  # the sender's conversation state when the message arrived (set by dispatch)
 
     def conversation(self, openid: str) -> str:
         """The user's conversation state ("" when none)."""
@@ -153,7 +154,7 @@ class Router:
 
     def dispatch(self, msg: Incoming, ctx: Context) -> Reply:
         """Run the handler chosen for this message."""
-        state = ctx.conversation(msg.openid) if msg.openid else ""
+        state = ctx.state = ctx.conversation(msg.openid) if msg.openid else ""
         handler = self.find(msg, state)
         return handler(msg, ctx) if handler else None
 

@@ -60,7 +60,8 @@ def answer(msg: Incoming, ctx: Context) -> Reply:
     parsed = parse(msg.content)
     if parsed is None:
         return replies.QUERY_FORMAT
-    ctx.store.delete(rediskeys.conversation(msg.openid))
+    if ctx.state:  # the answer ends the conversation (no round trip when there was none)
+        ctx.store.delete(rediskeys.conversation(msg.openid))
     return lookup(msg.openid, parsed, ctx)
 
 

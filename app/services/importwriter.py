@@ -1,31 +1,26 @@
 """Writing one batch of prepared import rows: people, certificates and reviews in few round trips.
 
-New rows skip SQLAlchemy's per-parameter processing, which dominated import time. On SQLite they
-go in with the driver's executemany (its binding is C). On MySQL/MariaDB pymysql would escape
-every value through a chain of Python calls (a third of the writer's time at 1M rows), so the
-multi-row INSERTs and the key IN-lists are rendered here: text that cannot leave a quoted
-literal (hex hashes, ISO dates, codes, masked numbers) is quoted as is, bytes become X'hex', and
-everything else goes through the driver's own escaping. Dates and times are passed as ISO
-strings, the form both databases accept; booleans as 1/0.
+New rows and key lookups go through app.storage.bulk (driver-level statements, thousands of
+rows each); updates and corrections, which are rare, go through the ORM.
 """
 
 from __future__ import annotations
 
+import base64
 import json
-import re
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Column, ColumnElement, Table, select, text, update
+from sqlalchemy import Table, update
 from sqlalchemy.orm import Session
 
 from app.domain.idnumber import mask_middle
 from app.domain.importrows import CertificateRecord, RowError
 from app.services.importpipeline import Prepared
 from app.services.photos import PhotoError, PhotoStore
+from app.storage.bulk import BulkSql
 from app.storage.models import Certificate, CertificateChange, Person, RenewalReview
 from app.storage.models._common import utcnow
 
@@ -67,70 +62,24 @@ def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-# Text made only of these characters cannot end or escape a quoted SQL string in any SQL mode.
-_INERT = re.compile(r"[\w:. *+-]*", re.ASCII).fullmatch
-MAX_STATEMENT = 1 << 20  # bytes per INSERT (MariaDB's max_allowed_packet is 16 MB by default)
+def public_ids(count: int) -> list[str]:
+    """`count` random opaque identifiers (16 URL-safe characters, 96 bits each) from one urandom call."""
+    blob = base64.urlsafe_b64encode(secrets.token_bytes(12 * count)).decode()
+    return [blob[i:i + 16] for i in range(0, 16 * count, 16)]
 
 
-def _is_mysql(session: Session) -> bool:
-    return session.get_bind().dialect.name in ("mysql", "mariadb")
+class _Current(NamedTuple):
+    """The stored current version of a certificate, as the upsert decision needs it."""
 
-
-def _literal(value: Any, escape: Any) -> str:
-    """One SQL literal for MySQL; `escape` is the driver's (pymysql Connection.escape)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, str):
-        return f"'{value}'" if _INERT(value) else str(escape(value))
-    if isinstance(value, bytes):
-        return f"X'{value.hex()}'"
-    if isinstance(value, int):  # bool included: 1/0
-        return str(int(value))
-    return str(escape(value))
-
-
-def _driver(session: Session) -> Any:
-    """The DB-API connection under the session's transaction."""
-    return session.connection().connection.dbapi_connection
-
-
-def bulk_insert(session: Session, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """INSERT many rows through the DB-API driver directly (values already in driver form)."""
-    if not rows:
-        return
-    head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "  # noqa: S608 (names are ours)
-    if not _is_mysql(session):
-        session.connection().exec_driver_sql(head + f"({', '.join(['?'] * len(columns))})", rows)
-        return
-    driver = _driver(session)
-    escape = driver.escape
-    cursor = driver.cursor()
-    try:
-        chunk: list[str] = []
-        size = len(head)
-        for row in rows:
-            values = "(" + ",".join([_literal(v, escape) for v in row]) + ")"
-            if chunk and size + len(values) > MAX_STATEMENT:
-                cursor.execute(head + ",".join(chunk))  # no args: the driver does no %-formatting
-                chunk, size = [], len(head)
-            chunk.append(values)
-            size += len(values) + 1
-        cursor.execute(head + ",".join(chunk))
-    finally:
-        cursor.close()
-
-
-# Statements carrying an inline key list are unique: keep them out of SQLAlchemy's compiled cache.
-ONE_OFF: dict[str, Any] = {"execution_options": {"compiled_cache": None}}
-
-
-def key_in(session: Session, column: Column[Any], keys: Sequence[str]) -> ColumnElement[bool]:
-    """`column IN (keys)`, rendered inline on MySQL (thousands of hash keys per batch)."""
-    if not _is_mysql(session):
-        return column.in_(keys)
-    escape = _driver(session).escape
-    listed = ",".join([_literal(key, escape) for key in keys]) or "NULL"
-    return text(f"{column.table.name}.{column.name} IN ({listed})")  # type: ignore[attr-defined]
+    id: int
+    cert_no_hash: str
+    fingerprint: str
+    valid_from: date
+    version: int
+    person_id: int
+    photo_id: int | None
+    import_run_id: int | None
+    import_row: int | None
 
 
 class BatchWriter:
@@ -145,8 +94,9 @@ class BatchWriter:
         outcome = Outcome()
         if not entries:
             return outcome
-        people = self._people(session, entries)
-        current = self._current_certs(session, entries)
+        bulk = BulkSql(session)
+        people = self._people(bulk, entries)
+        current = self._current_certs(bulk, entries)
         new_rows: list[tuple[Entry, int | None, int]] = []
         for entry in entries:
             try:
@@ -160,41 +110,37 @@ class BatchWriter:
                 outcome.refused.append((entry, result))
             else:
                 setattr(outcome, result, getattr(outcome, result) + 1)
-        self._insert_certificates(session, new_rows, people)
+        self._insert_certificates(bulk, new_rows, people)
         return outcome
 
-    def _people(self, session: Session, entries: list[Entry]) -> dict[str, int]:
+    def _people(self, bulk: BulkSql, entries: list[Entry]) -> dict[str, int]:
         """Person ids by ID hash; new holders are inserted, changed names or genders updated."""
         wanted = {e.prepared.id_hash: e.prepared for e in entries}
-        table = Person.__table__
-        rows = session.execute(select(table.c.id, table.c.id_hash, table.c.name, table.c.gender)
-                               .where(key_in(session, table.c.id_hash, list(wanted))), **ONE_OFF).all()
-        found = {row.id_hash: row.id for row in rows}
-        for row in rows:
-            record = wanted[row.id_hash].record
-            if (row.name, row.gender) != (record.name, record.gender):
-                session.execute(update(Person).where(Person.id == row.id).values(
+        table: Table = Person.__table__  # type: ignore[assignment]
+        rows = bulk.select_in(table, ("id", "id_hash", "name", "gender"), "id_hash", list(wanted))
+        found = {id_hash: id_ for id_, id_hash, _, _ in rows}
+        for id_, id_hash, name, gender in rows:
+            record = wanted[id_hash].record
+            if (name, gender) != (record.name, record.gender):
+                bulk.session.execute(update(Person).where(Person.id == id_).values(
                     name=record.name, gender=record.gender, updated_at=utcnow()))
         now = utcnow().isoformat(sep=" ")
         fresh = [(p.record.id_type, key, p.id_number_enc, mask_middle(p.record.id_number), p.record.name,
                   p.record.gender, now, now) for key, p in wanted.items() if key not in found]
         if fresh:
-            bulk_insert(session, table, _PERSON_COLUMNS, fresh)  # type: ignore[arg-type]
-            found.update(session.execute(select(table.c.id_hash, table.c.id).where(
-                key_in(session, table.c.id_hash, [f[1] for f in fresh])), **ONE_OFF).tuples().all())
+            ids = bulk.insert(table, _PERSON_COLUMNS, fresh, returning=("id_hash", "id"))
+            if ids is None:
+                ids = bulk.select_in(table, ("id_hash", "id"), "id_hash", [f[1] for f in fresh])
+            found.update(ids)
         return found
 
-    def _current_certs(self, session: Session, entries: list[Entry]) -> dict[str, Any]:
+    def _current_certs(self, bulk: BulkSql, entries: list[Entry]) -> dict[str, _Current]:
         """Light rows (not ORM objects) of the current versions already stored."""
-        table = Certificate.__table__
-        query = select(table.c.id, table.c.cert_no_hash, table.c.fingerprint, table.c.valid_from,
-                       table.c.version, table.c.person_id, table.c.photo_id, table.c.import_run_id,
-                       table.c.import_row).where(
-            key_in(session, table.c.cert_no_hash, [e.prepared.cert_hash for e in entries]),
-            table.c.is_current.is_(True))
-        return {row.cert_no_hash: row for row in session.execute(query, **ONE_OFF)}
+        rows = bulk.select_in(Certificate.__table__, _Current._fields, "cert_no_hash",  # type: ignore[arg-type]
+                              [e.prepared.cert_hash for e in entries], current_only=True)
+        return {row[1]: _Current(*row) for row in rows}
 
-    def _apply(self, session: Session, entry: Entry, existing: Any, people: dict[str, int],
+    def _apply(self, session: Session, entry: Entry, existing: _Current | None, people: dict[str, int],
                photo_id: int | None, new_rows: list[tuple[Entry, int | None, int]]) -> str | RowError:
         """Decide accepted / unchanged / updated / reissued for one record."""
         prepared, number = entry.prepared, entry.number
@@ -220,21 +166,31 @@ class BatchWriter:
         cert.import_run_id, cert.import_row = self.run_id, number
         return "updated"
 
-    def _insert_certificates(self, session: Session, rows: list[tuple[Entry, int | None, int]],
+    def _insert_certificates(self, bulk: BulkSql, rows: list[tuple[Entry, int | None, int]],
                              people: dict[str, int]) -> None:
+        if not rows:
+            return
         now = utcnow().isoformat(sep=" ")
         values = []
-        for entry, photo_id, version in rows:
+        for (entry, photo_id, version), public_id in zip(rows, public_ids(len(rows)), strict=True):
             p, r = entry.prepared, entry.prepared.record
             values.append((
-                secrets.token_urlsafe(12), p.cert_hash, p.cert_no_enc, mask_middle(r.cert_no), version, 1,
+                public_id, p.cert_hash, p.cert_no_enc, mask_middle(r.cert_no), version, 1,
                 people[p.id_hash], r.kind, r.category_code, r.item_code, r.personnel_type_code, r.industry_code,
                 r.employer, r.first_issue_date.isoformat(), r.valid_from.isoformat(), r.valid_until.isoformat(),
                 _iso(r.exam_passed_date), r.issuing_authority, r.authority_code, photo_id, p.fingerprint,
                 self.run_id, entry.number, now, now,
             ))
-        bulk_insert(session, Certificate.__table__, _CERT_COLUMNS, values)  # type: ignore[arg-type]
-        _insert_reviews(session, [e.prepared for e, _, _ in rows if e.prepared.record.review_due_date])
+        table: Table = Certificate.__table__  # type: ignore[assignment]
+        ids = bulk.insert(table, _CERT_COLUMNS, values, returning=("id", "cert_no_hash"))
+        reviewed = {e.prepared.cert_hash: e.prepared.record for e, _, _ in rows if e.prepared.record.review_due_date}
+        if not reviewed:
+            return
+        if ids is None:
+            ids = bulk.select_in(table, ("id", "cert_no_hash"), "cert_no_hash", list(reviewed), current_only=True)
+        bulk.insert(RenewalReview.__table__, ("certificate_id", "due_date", "done_date"),  # type: ignore[arg-type]
+                    [(cid, _iso(reviewed[h].review_due_date), _iso(reviewed[h].review_done_date))
+                     for cid, h in ids if h in reviewed])
 
 
 def duplicate_error(number: int, first_row: int | None, same: bool) -> RowError:
@@ -242,17 +198,6 @@ def duplicate_error(number: int, first_row: int | None, same: bool) -> RowError:
     if same:
         return RowError(number, "证书编号", f"与第{first_row}行完全重复，已按第{first_row}行导入")
     return RowError(number, "证书编号", f"证书编号与第{first_row}行相同但内容不同，请核对后单独导入")
-
-
-def _insert_reviews(session: Session, prepared: list[Prepared]) -> None:
-    if not prepared:
-        return
-    by_hash = {p.cert_hash: p.record for p in prepared}
-    table = Certificate.__table__
-    ids = session.execute(select(table.c.id, table.c.cert_no_hash).where(
-        key_in(session, table.c.cert_no_hash, list(by_hash)), table.c.is_current.is_(True)), **ONE_OFF).all()
-    bulk_insert(session, RenewalReview.__table__, ("certificate_id", "due_date", "done_date"),  # type: ignore[arg-type]
-                [(cid, _iso(by_hash[h].review_due_date), _iso(by_hash[h].review_done_date)) for cid, h in ids])
 
 
 def _update_in_place(session: Session, cert: Certificate, prepared: Prepared, photo_id: int | None) -> None:

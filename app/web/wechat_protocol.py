@@ -7,6 +7,7 @@ push in every mode; in safe/compat mode with encrypt_type=aes the body is checke
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -75,7 +76,13 @@ def decode(body: bytes, settings: WechatSettings, args: dict[str, str]) -> tuple
 
 
 def _crypto(settings: WechatSettings) -> WeChatCrypto:
-    return WeChatCrypto(settings.token, settings.encoding_aes_key, settings.app_id)
+    return _crypto_for(settings.token, settings.encoding_aes_key, settings.app_id)
+
+
+@functools.lru_cache(maxsize=4)
+def _crypto_for(token: str, encoding_aes_key: str, app_id: str) -> WeChatCrypto:
+    """One WeChatCrypto per account (it holds no per-message state; building it decodes the key)."""
+    return WeChatCrypto(token, encoding_aes_key, app_id)
 
 
 def _decrypt(data: dict[str, Any], settings: WechatSettings, args: dict[str, str]) -> bytes:

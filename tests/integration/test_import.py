@@ -20,7 +20,7 @@ from app.services import registry
 from app.services.demo import HEADERS, generate_rows
 from app.services.importer import ImportOptions, ImportSummary, import_file
 from app.services.importsource import ImportRefused
-from app.storage.models import Certificate, CertificateChange, ImportRun, Person, Photo
+from app.storage.models import Certificate, CertificateChange, ImportRun, Person, Photo, RenewalReview
 
 ON = date(2026, 11, 28)
 GOOD = {
@@ -266,3 +266,26 @@ def test_text_that_looks_like_sql_is_stored_exactly_as_written(app: Flask, tmp_p
     [found] = lookup(app, f"AQ-{hostile}", row["姓名"])
     assert found.certificate.employer == hostile
     assert count(app, Person) == 1
+
+
+def test_without_insert_returning_the_new_ids_are_looked_up_instead(app: Flask, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # MySQL (unlike MariaDB 10.5+) has no INSERT ... RETURNING: holders and reviews must still link up.
+    from app.storage import bulk
+
+    init = bulk.BulkSql.__init__
+
+    def without_returning(self: bulk.BulkSql, session: Any) -> None:
+        init(self, session)
+        self.returning = False
+
+    monkeypatch.setattr(bulk.BulkSql, "__init__", without_returning)
+    rows = list(generate_rows(120, seed=5))
+    summary = run_import(app, write_csv(tmp_path / "a.csv", rows, headers=HEADERS), batch_size=50)
+    assert summary.accepted == 120
+    reviewed = [r for r in rows if r.get("应复审日期")]
+    with app.extensions["db"].session() as session:
+        assert session.scalar(select(func.count()).select_from(RenewalReview)) == len(reviewed)
+    sample = reviewed[0]
+    [found] = [f for f in lookup(app, sample["证件号码"], sample["姓名"]) if f.certificate.kind == "special_ops"][:1]
+    assert [r.due_date.isoformat() for r in found.certificate.reviews] == [sample["应复审日期"]]

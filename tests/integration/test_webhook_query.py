@@ -116,6 +116,13 @@ def test_unreadable_text_after_tapping_input_query_repeats_the_format(wechat: We
     assert "未能识别" in wechat.send_text("o-worker", "帮我查一下").text
 
 
+def test_an_answered_query_ends_the_conversation(wechat: WeChatServer, holders: dict[str, DemoPerson]) -> None:
+    holder = holders[VALID]
+    wechat.click("o-worker", "QUERY_INPUT")
+    assert "状态：有效" in wechat.send_text("o-worker", f"{holder.id_number} {holder.name}").text
+    assert "暂不支持" in wechat.send_text("o-worker", "帮我查一下").text  # no longer read as a query
+
+
 def test_unsubscribing_forgets_the_conversation(wechat: WeChatServer) -> None:
     wechat.click("o-worker", "QUERY_INPUT")
     assert wechat.unsubscribe("o-worker").is_success

@@ -168,19 +168,30 @@ def wrk_available() -> bool:
     return subprocess.run(["which", "wrk"], capture_output=True).returncode == 0
 
 
+# Each wrk thread has its own Lua state; without care every thread would start at the same
+# "random" line and send the same messages (the webhook would then measure its retry path).
+# Thread k of T sends lines k+1, k+1+T, k+1+2T, ... so no two requests in a pass are the same
+# unless the list wraps.
 _WRK_SCRIPT = """
+local threads = 0
+setup = function(thread)
+  thread:set("tid", threads)
+  threads = threads + 1
+end
 local lines = {}
 local i = 0
+local step = 1
 init = function(args)
   for line in io.lines(args[1]) do
     local method, path, body = line:match("^(%S+)\\t(%S+)\\t(.*)$")
     table.insert(lines, {method, path, body})
   end
-  i = math.random(#lines)
+  step = tonumber(args[2])
+  i = tid
 end
 request = function()
-  i = i % #lines + 1
-  local r = lines[i]
+  local r = lines[i % #lines + 1]
+  i = i + step
   local body = nil
   if r[3] ~= "" then body = r[3] end
   return wrk.format(r[1], r[2], {["Content-Type"] = CTYPE}, body)
@@ -194,6 +205,9 @@ end
 """
 
 
+WRK_THREADS = 2
+
+
 def closed_loop(base_url: str, requests: Sequence[Request], seconds: float = 10, connections: int = 16,
                 content_type: str = "text/xml") -> tuple[float, float, float, int]:
     """Saturating load with wrk: (requests/s, p50 ms, p99 ms, errors). Bodies must be single-line."""
@@ -202,8 +216,9 @@ def closed_loop(base_url: str, requests: Sequence[Request], seconds: float = 10,
         lines.write_text("".join(f"{r.method}\t{r.path}\t{(r.body or b'').decode()}\n" for r in requests))
         script = Path(tmp) / "script.lua"
         script.write_text(f'CTYPE = "{content_type}"\n' + _WRK_SCRIPT)
-        out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{int(seconds)}s", "-s", str(script),
-                              base_url, "--", str(lines)], capture_output=True, text=True, timeout=seconds + 60)
+        out = subprocess.run(["wrk", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{int(seconds)}s",
+                              "-s", str(script), base_url, "--", str(lines), str(WRK_THREADS)],
+                             capture_output=True, text=True, timeout=seconds + 60)
     data = json.loads(out.stdout.split("JSON", 1)[1].splitlines()[0])
     return data["requests"] / data["seconds"], data["p50"], data["p99"], data["errors"]
 

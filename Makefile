@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 export FLASK_APP := app
 
-.PHONY: run test lint unit integration browser bench clean system-deps
+.PHONY: run test lint unit integration browser bench bench-deps clean system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -38,7 +38,11 @@ test: $(STAMP) system-deps lint
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
-bench: $(STAMP)
+# The load generator for the server benchmarks (Debian package). Needs root.
+bench-deps:
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+
+bench: $(STAMP) bench-deps
 	$(BIN)/python -m bench
 
 clean:

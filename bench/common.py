@@ -164,10 +164,6 @@ class Stats:
         return [label, f"{self.rps:,.0f}", f"{self.pct(0.5):.1f}", f"{self.pct(0.99):.1f}", self.errors]
 
 
-def wrk_available() -> bool:
-    return subprocess.run(["which", "wrk"], capture_output=True).returncode == 0
-
-
 # Each wrk thread has its own Lua state; without care every thread would start at the same
 # "random" line and send the same messages (the webhook would then measure its retry path).
 # Thread k of T sends lines k+1, k+1+T, k+1+2T, ... so no two requests in a pass are the same

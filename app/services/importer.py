@@ -177,7 +177,7 @@ def _batches(checked: Iterator[tuple[int, dict[str, Any], Checked]], summary: Im
 def _check_duplicate(number: int, prepared: Prepared, seen: dict[int, int]) -> RowError | None:
     """The same certificate twice in one file: exact repeats and conflicts are both reported."""
     # One small int per key and per value (60-bit key; row number << 28 | 28 bits of fingerprint).
-    key = int(prepared.cert_hash[:15], 16)
+    key = prepared.cert_key
     print_ = int(prepared.fingerprint[:7], 16)
     first = seen.get(key)
     if first is None:

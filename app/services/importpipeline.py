@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.catalogue import Catalogue
+from app.domain.idnumber import mask_middle
 from app.domain.importrows import CertificateRecord, RowError, record_fingerprint, validate_row
 from app.domain.pii import PiiCipher
 from app.services.importsource import EXTRA_CELLS
@@ -27,6 +28,14 @@ CHUNK = 500
 Raw = tuple[int, dict[str, Any]]
 
 
+# Columns a new row takes from its record alone, in the order of Prepared.person_row / cert_row.
+# Computing them here (in the validation workers) keeps the single writer process free for SQL.
+PERSON_ROW = ("id_type", "id_hash", "id_number_enc", "id_masked", "name", "gender")
+CERT_ROW = ("cert_no_hash", "cert_no_enc", "cert_no_masked", "kind", "category_code", "item_code",
+            "personnel_type_code", "industry_code", "employer", "first_issue_date", "valid_from", "valid_until",
+            "exam_passed_date", "issuing_authority", "authority_code", "fingerprint")
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A valid record with everything the writer needs, computed once."""
@@ -35,8 +44,13 @@ class Prepared:
     id_hash: str
     cert_hash: str
     fingerprint: str
-    id_number_enc: bytes
-    cert_no_enc: bytes
+    person_row: tuple[Any, ...]  # PERSON_ROW values in driver form
+    cert_row: tuple[Any, ...]  # CERT_ROW values in driver form (dates as ISO text)
+
+    @property
+    def cert_key(self) -> int:
+        """60 bits of the certificate hash: the in-batch duplicate check keeps one small int per row."""
+        return int(self.cert_hash[:15], 16)
 
 
 Checked = Prepared | list[RowError]
@@ -49,9 +63,17 @@ def prepare(number: int, row: dict[str, Any], catalogue: Catalogue, pii: PiiCiph
     record = validate_row(number, row, catalogue)
     if isinstance(record, list):
         return record
-    return Prepared(record, id_lookup_hash(pii, record.id_number), cert_lookup_hash(pii, record.cert_no),
-                    record_fingerprint(record), pii.encrypt(record.id_number, b"people.id_number"),
-                    pii.encrypt(record.cert_no, b"certificates.cert_no"))
+    r = record
+    id_hash, cert_hash, fingerprint = (id_lookup_hash(pii, r.id_number), cert_lookup_hash(pii, r.cert_no),
+                                       record_fingerprint(r))
+    person = (r.id_type, id_hash, pii.encrypt(r.id_number, b"people.id_number"), mask_middle(r.id_number),
+              r.name, r.gender)
+    cert = (cert_hash, pii.encrypt(r.cert_no, b"certificates.cert_no"), mask_middle(r.cert_no), r.kind,
+            r.category_code, r.item_code, r.personnel_type_code, r.industry_code, r.employer,
+            r.first_issue_date.isoformat(), r.valid_from.isoformat(), r.valid_until.isoformat(),
+            r.exam_passed_date.isoformat() if r.exam_passed_date else None, r.issuing_authority,
+            r.authority_code, fingerprint)
+    return Prepared(record, id_hash, cert_hash, fingerprint, person, cert)
 
 
 def checked_rows(rows: Iterator[Raw], catalogue: Catalogue, pii: PiiCipher, workers: int,

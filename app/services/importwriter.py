@@ -16,9 +16,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import Table, update
 from sqlalchemy.orm import Session
 
-from app.domain.idnumber import mask_middle
 from app.domain.importrows import CertificateRecord, RowError
-from app.services.importpipeline import Prepared
+from app.services.importpipeline import CERT_ROW, PERSON_ROW, Prepared
 from app.services.photos import PhotoError, PhotoStore
 from app.storage.bulk import BulkSql
 from app.storage.models import Certificate, CertificateChange, Person, RenewalReview
@@ -28,14 +27,10 @@ SNAPSHOT_FIELDS = (
     "category_code", "item_code", "personnel_type_code", "industry_code", "employer", "first_issue_date",
     "valid_from", "valid_until", "exam_passed_date", "issuing_authority", "authority_code", "photo_id",
 )
-_CERT_COLUMNS = (
-    "public_id", "cert_no_hash", "cert_no_enc", "cert_no_masked", "version", "is_current", "person_id",
-    "kind", "category_code", "item_code", "personnel_type_code", "industry_code", "employer",
-    "first_issue_date", "valid_from", "valid_until", "exam_passed_date", "issuing_authority", "authority_code",
-    "photo_id", "fingerprint", "import_run_id", "import_row", "created_at", "updated_at",
-)
-_PERSON_COLUMNS = ("id_type", "id_hash", "id_number_enc", "id_masked", "name", "gender", "created_at",
-                   "updated_at")
+_CERT_COLUMNS = ("public_id", "version", "is_current", "person_id", "photo_id", "import_run_id", "import_row",
+                 "created_at", "updated_at", *CERT_ROW)
+_PERSON_COLUMNS = (*PERSON_ROW, "created_at", "updated_at")
+_ID_HASH = PERSON_ROW.index("id_hash")
 
 
 @dataclass(frozen=True)
@@ -125,12 +120,11 @@ class BatchWriter:
                 bulk.session.execute(update(Person).where(Person.id == id_).values(
                     name=record.name, gender=record.gender, updated_at=utcnow()))
         now = utcnow().isoformat(sep=" ")
-        fresh = [(p.record.id_type, key, p.id_number_enc, mask_middle(p.record.id_number), p.record.name,
-                  p.record.gender, now, now) for key, p in wanted.items() if key not in found]
+        fresh = [(*p.person_row, now, now) for key, p in wanted.items() if key not in found]
         if fresh:
             ids = bulk.insert(table, _PERSON_COLUMNS, fresh, returning=("id_hash", "id"))
             if ids is None:
-                ids = bulk.select_in(table, ("id_hash", "id"), "id_hash", [f[1] for f in fresh])
+                ids = bulk.select_in(table, ("id_hash", "id"), "id_hash", [p[_ID_HASH] for p in fresh])
             found.update(ids)
         return found
 
@@ -171,16 +165,10 @@ class BatchWriter:
         if not rows:
             return
         now = utcnow().isoformat(sep=" ")
-        values = []
-        for (entry, photo_id, version), public_id in zip(rows, public_ids(len(rows)), strict=True):
-            p, r = entry.prepared, entry.prepared.record
-            values.append((
-                public_id, p.cert_hash, p.cert_no_enc, mask_middle(r.cert_no), version, 1,
-                people[p.id_hash], r.kind, r.category_code, r.item_code, r.personnel_type_code, r.industry_code,
-                r.employer, r.first_issue_date.isoformat(), r.valid_from.isoformat(), r.valid_until.isoformat(),
-                _iso(r.exam_passed_date), r.issuing_authority, r.authority_code, photo_id, p.fingerprint,
-                self.run_id, entry.number, now, now,
-            ))
+        run = self.run_id
+        values = [(public_id, version, 1, people[entry.prepared.id_hash], photo_id, run, entry.number, now, now,
+                   *entry.prepared.cert_row)
+                  for (entry, photo_id, version), public_id in zip(rows, public_ids(len(rows)), strict=True)]
         table: Table = Certificate.__table__  # type: ignore[assignment]
         ids = bulk.insert(table, _CERT_COLUMNS, values, returning=("id", "cert_no_hash"))
         reviewed = {e.prepared.cert_hash: e.prepared.record for e, _, _ in rows if e.prepared.record.review_due_date}

@@ -152,9 +152,11 @@ class Router:
                 best = route
         return best.handler if best else self.fallback
 
-    def dispatch(self, msg: Incoming, ctx: Context) -> Reply:
-        """Run the handler chosen for this message."""
-        state = ctx.state = ctx.conversation(msg.openid) if msg.openid else ""
+    def dispatch(self, msg: Incoming, ctx: Context, state: str | None = None) -> Reply:
+        """Run the handler chosen for this message; `state` when the caller already read it."""
+        if state is None:
+            state = ctx.conversation(msg.openid) if msg.openid else ""
+        ctx.state = state
         handler = self.find(msg, state)
         return handler(msg, ctx) if handler else None
 

@@ -96,14 +96,20 @@ def canonical_number(raw: str, today: date) -> str:
 
 
 def rate_limited(openid: str, number: str, name: str, ctx: Context) -> str | None:
-    """The limit message if this openid or this number asked too much; counts this attempt."""
-    if ctx.store.incr(rediskeys.rate("query:openid", openid), ttl=OPENID_WINDOW) > OPENID_LIMIT:
-        return replies.RATE_OPENID.format(minutes=_minutes(ctx, rediskeys.rate("query:openid", openid)))
+    """The limit message if this openid or this number asked too much; counts this attempt.
+
+    A sender over their own limit adds nothing to the number's set, so one account cannot lock
+    other people's numbers by spraying names. Both checks take one round trip to the store.
+    """
+    by_openid = rediskeys.rate("query:openid", openid)
     # Subjects are keyed hashes: neither the ID number nor the name reaches the store in clear.
-    key = rediskeys.rate("query:number", ctx.pii.blind_index("rate-number", number))
-    names = ctx.store.add_to_set(key, ctx.pii.blind_index("rate-name", name), ttl=NUMBER_WINDOW)
+    by_number = rediskeys.rate("query:number", ctx.pii.blind_index("rate-number", number))
+    count, names = ctx.store.count_then_add(by_openid, OPENID_WINDOW, OPENID_LIMIT, by_number,
+                                            ctx.pii.blind_index("rate-name", name), NUMBER_WINDOW)
+    if count > OPENID_LIMIT:
+        return replies.RATE_OPENID.format(minutes=_minutes(ctx, by_openid))
     if names > NAMES_PER_NUMBER:
-        return replies.RATE_NUMBER.format(minutes=_minutes(ctx, key))
+        return replies.RATE_NUMBER.format(minutes=_minutes(ctx, by_number))
     return None
 
 

@@ -45,6 +45,20 @@ class KVStore(Protocol):
         """Add a member to a set and return the set's size; ttl set when the set is created."""
         ...
 
+    def claim_and_read(self, key: str, ttl: float, read_key: str) -> tuple[bool, bytes | None]:
+        """In one round trip: set `key` if absent (with ttl), and read `read_key`.
+
+        Returns whether this caller claimed `key`, and the value of `read_key`.
+        """
+        ...
+
+    def count_then_add(self, counter: str, counter_ttl: float, limit: int, set_key: str, member: str,
+                       set_ttl: float) -> tuple[int, int]:
+        """In one round trip: count an attempt; unless the count is then over `limit`, add
+        `member` to a set. Returns (count, set size); the size is 0 when the limit stopped it.
+        """
+        ...
+
     def ttl(self, key: str) -> float | None:
         """Seconds left before the key expires (None if absent or without expiry)."""
         ...
@@ -120,6 +134,16 @@ class MemoryStore:
             self._data[key] = ({member}, self._expiry(ttl))
             return 1
 
+    def claim_and_read(self, key: str, ttl: float, read_key: str) -> tuple[bool, bytes | None]:
+        with self._mutex:
+            return self.set(key, "1", ttl=ttl, nx=True), self.get(read_key)
+
+    def count_then_add(self, counter: str, counter_ttl: float, limit: int, set_key: str, member: str,
+                       set_ttl: float) -> tuple[int, int]:
+        with self._mutex:
+            count = self.incr(counter, ttl=counter_ttl)
+            return count, 0 if count > limit else self.add_to_set(set_key, member, ttl=set_ttl)
+
     def ttl(self, key: str) -> float | None:
         with self._mutex:
             if self._live(key) is None:
@@ -147,6 +171,17 @@ return redis.call('scard', KEYS[1])
 """
 
 
+# Both keys of a call live on one Redis (no cluster slots to respect).
+_COUNT_THEN_ADD = """
+local n = redis.call('incr', KEYS[1])
+if n == 1 and tonumber(ARGV[1]) > 0 then redis.call('pexpire', KEYS[1], ARGV[1]) end
+if n > tonumber(ARGV[2]) then return {n, 0} end
+redis.call('sadd', KEYS[2], ARGV[3])
+if redis.call('pttl', KEYS[2]) < 0 and tonumber(ARGV[4]) > 0 then redis.call('pexpire', KEYS[2], ARGV[4]) end
+return {n, redis.call('scard', KEYS[2])}
+"""
+
+
 def _ms(ttl: float | None) -> int:
     return 0 if ttl is None else max(1, int(ttl * 1000))
 
@@ -160,6 +195,7 @@ class RedisStore:
         self._cad = client.register_script(_DELETE_IF_EQUALS)
         self._incr = client.register_script(_INCR_WITH_TTL)
         self._sadd = client.register_script(_SADD_WITH_TTL)
+        self._count_then_add = client.register_script(_COUNT_THEN_ADD)
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "ecert:") -> RedisStore:
@@ -189,6 +225,19 @@ class RedisStore:
 
     def add_to_set(self, key: str, member: str, ttl: float | None = None) -> int:
         return int(self._sadd(keys=[self._k(key)], args=[member, _ms(ttl)]))
+
+    def claim_and_read(self, key: str, ttl: float, read_key: str) -> tuple[bool, bytes | None]:
+        pipe = self.client.pipeline(transaction=False)
+        pipe.set(self._k(key), b"1", px=_ms(ttl), nx=True)
+        pipe.get(self._k(read_key))
+        claimed, value = pipe.execute()
+        return bool(claimed), value if isinstance(value, bytes) else None
+
+    def count_then_add(self, counter: str, counter_ttl: float, limit: int, set_key: str, member: str,
+                       set_ttl: float) -> tuple[int, int]:
+        count, size = self._count_then_add(keys=[self._k(counter), self._k(set_key)],
+                                           args=[_ms(counter_ttl), limit, member, _ms(set_ttl)])
+        return int(count), int(size)
 
     def ttl(self, key: str) -> float | None:
         ms = int(self.client.pttl(self._k(key)))

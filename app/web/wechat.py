@@ -103,9 +103,11 @@ def reply_once(msg: Incoming) -> str:
     """Claim the message atomically; the first delivery computes the reply, retries replay it."""
     store = deps.store()
     key = msg.dedup_key
-    if not store.set(rediskeys.msg_dedup(key), "1", ttl=DEDUP_TTL, nx=True):
+    # The claim and the sender's conversation state travel together: one round trip.
+    claimed, state = store.claim_and_read(rediskeys.msg_dedup(key), DEDUP_TTL, rediskeys.conversation(msg.openid))
+    if not claimed:
         return _await_first(store, key)
-    plain = _process(msg)
+    plain = _process(msg, state.decode() if state else "")
     store.set(rediskeys.msg_reply(key), plain, ttl=DEDUP_TTL)
     return plain
 
@@ -126,11 +128,11 @@ def _budget() -> float:
     return float(current_app.extensions.get("wechat_reply_budget", REPLY_BUDGET))
 
 
-def _process(msg: Incoming) -> str:
+def _process(msg: Incoming, state: str) -> str:
     """Run the handler in a worker; past the budget answer "success" and send the reply later."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     more_url = deps.settings().server.base_url
-    future = _executor(app).submit(_run, app, msg)
+    future = _executor(app).submit(_run, app, msg, state)
     try:
         return wechat_protocol.render(future.result(timeout=_budget()), msg, more_url)
     except FutureTimeout:
@@ -140,11 +142,11 @@ def _process(msg: Incoming) -> str:
         return SUCCESS
 
 
-def _run(app: Flask, msg: Incoming) -> Reply:
+def _run(app: Flask, msg: Incoming, state: str) -> Reply:
     """Dispatch in the worker thread with its own app context (and so its own DB session)."""
     with app.app_context():
         try:
-            return default_router().dispatch(msg, build_context())
+            return default_router().dispatch(msg, build_context(), state)
         except Exception:
             log.exception("wechat: handler failed for %s/%s", msg.msg_type, msg.event or "-")
             return replies.BUSY

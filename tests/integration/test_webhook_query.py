@@ -144,6 +144,16 @@ def test_one_user_asking_too_often_is_told_to_wait(wechat: WeChatServer) -> None
     assert "查询过于频繁" in wechat.send_text("o-busy", "11010519491231002X 王小明").text
 
 
+def test_a_user_over_their_own_limit_cannot_lock_someone_elses_number(
+        wechat: WeChatServer, holders: dict[str, DemoPerson]) -> None:
+    holder = holders[VALID]
+    for _ in range(OPENID_LIMIT):
+        wechat.send_text("o-sprayer", "11010519491231002X 王小明")
+    for name in ["王一", "王二", "王三", "王四", "王五"]:  # refused, and not counted against the number
+        assert "查询过于频繁" in wechat.send_text("o-sprayer", f"{holder.id_number} {name}").text
+    assert "状态：有效" in wechat.send_text("o-holder", f"{holder.id_number} {holder.name}").text
+
+
 def test_scanning_a_code_of_another_site_warns_of_a_possible_forgery(wechat: WeChatServer) -> None:
     text = wechat.scan("o-inspector", "https://cx.example.gov.cn.evil.example/v/abc").text
     assert "非本系统二维码，谨防假冒" in text and "正确的核验方法" in text

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from app.integrations.kvstore import LockTimeout, RedisStore
+from tests import kvstore_contract as contract
 from tests.integration.fakes_fixtures import redis_store, require_redis  # noqa: F401
 
 pytestmark = pytest.mark.redis
@@ -60,19 +61,11 @@ def test_add_to_set_counts_distinct_members(redis_store: RedisStore) -> None:
 
 
 def test_claim_and_read_claims_once_and_reads_the_other_key(redis_store: RedisStore) -> None:
-    redis_store.set("state", "query")
-    assert redis_store.claim_and_read("msg:1", 300, "state") == (True, b"query")
-    assert redis_store.claim_and_read("msg:1", 300, "state") == (False, b"query")
-    assert 0 < (redis_store.ttl("msg:1") or 0) <= 300
-    assert redis_store.claim_and_read("msg:2", 300, "missing") == (True, None)
+    contract.claim_and_read_claims_once_and_reads_the_other_key(redis_store)
 
 
 def test_count_then_add_stops_adding_once_the_counter_is_over_its_limit(redis_store: RedisStore) -> None:
-    assert redis_store.count_then_add("tries", 60, 2, "names", "张三", 600) == (1, 1)
-    assert redis_store.count_then_add("tries", 60, 2, "names", "李四", 600) == (2, 2)
-    assert redis_store.count_then_add("tries", 60, 2, "names", "王五", 600) == (3, 0)  # over: nothing added
-    assert redis_store.add_to_set("names", "张三", ttl=600) == 2
-    assert 0 < (redis_store.ttl("tries") or 0) <= 60 < (redis_store.ttl("names") or 0) <= 600
+    contract.count_then_add_stops_adding_once_the_counter_is_over_its_limit(redis_store)
 
 
 def test_lock_excludes_a_second_client(redis_store: RedisStore) -> None:

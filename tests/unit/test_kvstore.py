@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from app.integrations.kvstore import LockTimeout, MemoryStore
+from tests import kvstore_contract as contract
 
 
 class FakeClock:
@@ -90,14 +91,8 @@ def test_concurrent_increments_are_not_lost() -> None:
 
 
 def test_claim_and_read_claims_once_and_reads_the_other_key(store: MemoryStore) -> None:
-    store.set("state", "query")
-    assert store.claim_and_read("msg:1", 300, "state") == (True, b"query")
-    assert store.claim_and_read("msg:1", 300, "state") == (False, b"query")
-    assert store.claim_and_read("msg:2", 300, "missing") == (True, None)
+    contract.claim_and_read_claims_once_and_reads_the_other_key(store)
 
 
 def test_count_then_add_stops_adding_once_the_counter_is_over_its_limit(store: MemoryStore) -> None:
-    assert store.count_then_add("tries", 60, 2, "names", "张三", 60) == (1, 1)
-    assert store.count_then_add("tries", 60, 2, "names", "李四", 60) == (2, 2)
-    assert store.count_then_add("tries", 60, 2, "names", "王五", 60) == (3, 0)  # over: nothing added
-    assert store.add_to_set("names", "张三", ttl=60) == 2
+    contract.count_then_add_stops_adding_once_the_counter_is_over_its_limit(store)

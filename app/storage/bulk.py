@@ -1,12 +1,13 @@
 """Bulk statements for the importer: thousands of rows and keys per statement, few round trips.
 
 SQLAlchemy's per-parameter processing dominated import time, so these go to the DB-API driver.
-On SQLite the driver's executemany binds in C and key lookups stay ordinary SQLAlchemy selects.
-On MySQL/MariaDB pymysql would escape every value through a chain of Python calls (a third of
-the writer's time at 1,000,000 rows), so statements are rendered here: text that cannot leave a
-quoted literal (hex hashes, ISO dates, codes, masked numbers) is quoted as is, bytes become
-X'hex', and everything else goes through the driver's own escaping. MariaDB (10.5+) also
-returns the keys of inserted rows (INSERT ... RETURNING), which saves a lookup per table.
+On SQLite the driver binds parameters in C (executemany, or multi-row VALUES when keys are to be
+returned) and key lookups stay ordinary SQLAlchemy selects. On MySQL/MariaDB pymysql would escape
+every value through a chain of Python calls (a third of the writer's time at 1,000,000 rows), so
+statements are rendered here: text that cannot leave a quoted literal (hex hashes, ISO dates,
+codes, masked numbers) is quoted as is, bytes become X'hex', and everything else goes through the
+driver's own escaping. Where the database can (MariaDB 10.5+, SQLite 3.35+), INSERT ... RETURNING
+gives the keys of the new rows, which saves a lookup per table; MySQL falls back to the lookup.
 
 Values must already be in driver form: ISO strings for dates and times, 1/0 for booleans.
 """
@@ -47,7 +48,9 @@ class BulkSql:
     def __init__(self, session: Session) -> None:
         self.session = session
         dialect = session.get_bind().dialect
-        self.mysql = dialect.name in ("mysql", "mariadb")
+        if dialect.name not in ("sqlite", "mysql", "mariadb"):
+            raise ValueError(f"bulk statements support SQLite and MySQL/MariaDB, not {dialect.name}")
+        self.mysql = dialect.name != "sqlite"
         if self.mysql:
             self.returning = bool(getattr(dialect, "is_mariadb", False)
                                   and (dialect.server_version_info or (0,)) >= (10, 5))
@@ -57,7 +60,7 @@ class BulkSql:
     def insert(self, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]],
                returning: Sequence[str] = ()) -> list[tuple[Any, ...]] | None:
         """INSERT the rows. With `returning`, those columns of the new rows when the database
-        can say (MariaDB), else None: the caller looks them up."""
+        can say (MariaDB 10.5+, SQLite 3.35+), else None: the caller looks them up."""
         head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "  # noqa: S608 (names are ours)
         tail = f" RETURNING {', '.join(returning)}" if returning and self.returning else ""
         if not self.mysql:

@@ -34,6 +34,8 @@ PERSON_ROW = ("id_type", "id_hash", "id_number_enc", "id_masked", "name", "gende
 CERT_ROW = ("cert_no_hash", "cert_no_enc", "cert_no_masked", "kind", "category_code", "item_code",
             "personnel_type_code", "industry_code", "employer", "first_issue_date", "valid_from", "valid_until",
             "exam_passed_date", "issuing_authority", "authority_code", "fingerprint")
+_ID_HASH, _CERT_HASH, _FINGERPRINT = (PERSON_ROW.index("id_hash"), CERT_ROW.index("cert_no_hash"),
+                                      CERT_ROW.index("fingerprint"))
 
 
 @dataclass(frozen=True)
@@ -41,11 +43,20 @@ class Prepared:
     """A valid record with everything the writer needs, computed once."""
 
     record: CertificateRecord
-    id_hash: str
-    cert_hash: str
-    fingerprint: str
     person_row: tuple[Any, ...]  # PERSON_ROW values in driver form
     cert_row: tuple[Any, ...]  # CERT_ROW values in driver form (dates as ISO text)
+
+    @property
+    def id_hash(self) -> str:
+        return str(self.person_row[_ID_HASH])
+
+    @property
+    def cert_hash(self) -> str:
+        return str(self.cert_row[_CERT_HASH])
+
+    @property
+    def fingerprint(self) -> str:
+        return str(self.cert_row[_FINGERPRINT])
 
     @property
     def cert_key(self) -> int:
@@ -73,7 +84,7 @@ def prepare(number: int, row: dict[str, Any], catalogue: Catalogue, pii: PiiCiph
             r.first_issue_date.isoformat(), r.valid_from.isoformat(), r.valid_until.isoformat(),
             r.exam_passed_date.isoformat() if r.exam_passed_date else None, r.issuing_authority,
             r.authority_code, fingerprint)
-    return Prepared(record, id_hash, cert_hash, fingerprint, person, cert)
+    return Prepared(record, person, cert)
 
 
 def checked_rows(rows: Iterator[Raw], catalogue: Catalogue, pii: PiiCipher, workers: int,

@@ -30,7 +30,6 @@ SNAPSHOT_FIELDS = (
 _CERT_COLUMNS = ("public_id", "version", "is_current", "person_id", "photo_id", "import_run_id", "import_row",
                  "created_at", "updated_at", *CERT_ROW)
 _PERSON_COLUMNS = (*PERSON_ROW, "created_at", "updated_at")
-_ID_HASH = PERSON_ROW.index("id_hash")
 
 
 @dataclass(frozen=True)
@@ -120,12 +119,11 @@ class BatchWriter:
                 bulk.session.execute(update(Person).where(Person.id == id_).values(
                     name=record.name, gender=record.gender, updated_at=utcnow()))
         now = utcnow().isoformat(sep=" ")
-        fresh = [(*p.person_row, now, now) for key, p in wanted.items() if key not in found]
-        if fresh:
-            ids = bulk.insert(table, _PERSON_COLUMNS, fresh, returning=("id_hash", "id"))
-            if ids is None:
-                ids = bulk.select_in(table, ("id_hash", "id"), "id_hash", [p[_ID_HASH] for p in fresh])
-            found.update(ids)
+        new = [key for key in wanted if key not in found]
+        if new:
+            ids = bulk.insert(table, _PERSON_COLUMNS, [(*wanted[key].person_row, now, now) for key in new],
+                              returning=("id_hash", "id"))
+            found.update(ids if ids is not None else bulk.select_in(table, ("id_hash", "id"), "id_hash", new))
         return found
 
     def _current_certs(self, bulk: BulkSql, entries: list[Entry]) -> dict[str, _Current]:

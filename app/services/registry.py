@@ -30,7 +30,7 @@ def cert_lookup_hash(pii: PiiCipher, cert_no: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class ReviewView:
+class StoredReview:
     """A 复审 as the status rules read it."""
 
     due_date: date
@@ -38,7 +38,7 @@ class ReviewView:
 
 
 @dataclass(frozen=True, slots=True)
-class CertificateView:
+class StoredCertificate:
     """The columns of a certificate version that replies, pages and the status rules read.
 
     The hot lookups (输入查询 and the verification page) build these from one Core query instead
@@ -67,11 +67,11 @@ class CertificateView:
     authority_code: str
     admin_state: str | None
     photo_id: int | None
-    reviews: tuple[ReviewView, ...] = ()
+    reviews: tuple[StoredReview, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
-class HolderView:
+class StoredHolder:
     """The holder's columns shown next to a certificate (masked ID number only)."""
 
     id: int
@@ -83,16 +83,16 @@ class HolderView:
 class Found:
     """A certificate with its holder and its status on the asked date."""
 
-    certificate: Certificate | CertificateView
-    person: Person | HolderView
+    certificate: Certificate | StoredCertificate
+    person: Person | StoredHolder
     status: StatusResult
 
 
-_CERT_FIELDS = tuple(f.name for f in fields(CertificateView) if f.name != "reviews")
-_HOLDER_FIELDS = tuple(f.name for f in fields(HolderView))
+_CERT_FIELDS = tuple(f.name for f in fields(StoredCertificate) if f.name != "reviews")
+_HOLDER_FIELDS = tuple(f.name for f in fields(StoredHolder))
 
 
-def _views(session: Session, *where: ColumnElement[bool]) -> list[tuple[CertificateView, HolderView]]:
+def _stored(session: Session, *where: ColumnElement[bool]) -> list[tuple[StoredCertificate, StoredHolder]]:
     """Certificate versions with their holder and reviews in one round trip, newest validity first."""
     cert, person, review = Certificate.__table__.c, Person.__table__.c, ReviewRow.__table__.c
     query = (select(*(cert[n] for n in _CERT_FIELDS), *(person[n] for n in _HOLDER_FIELDS),
@@ -100,19 +100,19 @@ def _views(session: Session, *where: ColumnElement[bool]) -> list[tuple[Certific
              .select_from(Certificate.__table__.join(Person.__table__, person.id == cert.person_id)
                           .outerjoin(ReviewRow.__table__, review.certificate_id == cert.id))
              .where(*where).order_by(cert.valid_from.desc(), cert.id, review.due_date))
-    grouped: dict[int, tuple[list[Any], HolderView, list[ReviewView]]] = {}
+    grouped: dict[int, tuple[list[Any], StoredHolder, list[StoredReview]]] = {}
     width, holder_end = len(_CERT_FIELDS), len(_CERT_FIELDS) + len(_HOLDER_FIELDS)
     for row in session.execute(query):
         entry = grouped.get(row[0])
         if entry is None:
-            entry = grouped[row[0]] = (list(row[:width]), HolderView(*row[width:holder_end]), [])
+            entry = grouped[row[0]] = (list(row[:width]), StoredHolder(*row[width:holder_end]), [])
         if row[holder_end] is not None:
-            entry[2].append(ReviewView(row[holder_end], row[holder_end + 1]))
-    return [(CertificateView(*values, reviews=tuple(reviews)), holder)
+            entry[2].append(StoredReview(row[holder_end], row[holder_end + 1]))
+    return [(StoredCertificate(*values, reviews=tuple(reviews)), holder)
             for values, holder, reviews in grouped.values()]
 
 
-def facts_of(cert: Certificate | CertificateView, current_version: int | None = None) -> CertificateFacts:
+def facts_of(cert: Certificate | StoredCertificate, current_version: int | None = None) -> CertificateFacts:
     """Plain facts for the status rules."""
     superseded = current_version if current_version and current_version > cert.version else None
     return CertificateFacts(
@@ -127,7 +127,7 @@ def facts_of(cert: Certificate | CertificateView, current_version: int | None = 
     )
 
 
-def status_of(session: Session, cert: Certificate | CertificateView, on: date,
+def status_of(session: Session, cert: Certificate | StoredCertificate, on: date,
               calendar: HolidayCalendar | None = None) -> StatusResult:
     """Status of one certificate version on a date, aware of newer versions."""
     current = cert.version if cert.is_current else current_version(session, cert.cert_no_hash)
@@ -156,7 +156,7 @@ def find_by_id_and_name(session: Session, pii: PiiCipher, id_number: str, name: 
     """
     number, wanted = normalize_id_number(id_number), normalize_name(name)
     # One round trip for holder, current certificates and their reviews (the 输入查询 hot path).
-    rows = _views(session, Person.__table__.c.id_hash == id_lookup_hash(pii, number),
+    rows = _stored(session, Person.__table__.c.id_hash == id_lookup_hash(pii, number),
                   Certificate.__table__.c.is_current.is_(True))
     if not rows or rows[0][1].name != wanted:
         return []
@@ -177,11 +177,11 @@ def find_by_cert_no(session: Session, pii: PiiCipher, cert_no: str, on: date) ->
     return [Found(cert, person, status_of(session, cert, on))]
 
 
-def find_with_holder(session: Session, public_id: str) -> tuple[CertificateView, HolderView] | None:
+def find_with_holder(session: Session, public_id: str) -> tuple[StoredCertificate, StoredHolder] | None:
     """A certificate version, its reviews and its holder in one round trip (the scan hot path)."""
     if not public_id or len(public_id) > 24:
         return None
-    rows = _views(session, Certificate.__table__.c.public_id == public_id)
+    rows = _stored(session, Certificate.__table__.c.public_id == public_id)
     return rows[0] if rows else None
 
 

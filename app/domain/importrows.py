@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from app.domain.catalogue import SAFETY_MGMT, SPECIAL_OPS, Catalogue, name_key
 from app.domain.errors import UserError
@@ -30,6 +30,8 @@ __all__ = [
     "normalize_name",
     "parse_date",
     "record_fingerprint",
+    "record_from_text",
+    "record_text",
     "validate_row",
 ]
 
@@ -465,19 +467,45 @@ def _plain_text(value: str) -> str:
 
 def _photo(value: str) -> str:
     """A bare file name (no folders) of a JPEG or PNG in the photo folder."""
-    if "/" in value or "\\" in value or value.startswith(".") or not value.lower().endswith(PHOTO_SUFFIXES):
+    if ("/" in value or "\\" in value or value.startswith(".") or not value.isprintable()
+            or not value.lower().endswith(PHOTO_SUFFIXES)):
         raise CellError("照片应为不含路径的 .jpg/.jpeg/.png 文件名")
     return value
 
 
 _RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(CertificateRecord))
+_DATE_FIELDS = tuple("dt.date" in str(f.type) for f in dataclasses.fields(CertificateRecord))
+_NONE, _SEPARATOR = "\x00", "\x1f"  # validation lets no control character into a record
 
 
-def record_fingerprint(record: CertificateRecord) -> str:
-    """Return a sha256 over the record's canonical values (unchanged row = same fingerprint)."""
+def record_text(record: CertificateRecord) -> str:
+    """The record's canonical values as one line: dates ISO, None as NUL, fields joined by US.
+
+    It is what the fingerprint hashes, and the compact form in which validation workers send
+    records to the writer (see record_from_text).
+    """
     # Hand-rolled rather than dataclasses.asdict: asdict deep-copies and dominated import time.
     parts = []
     for name in _RECORD_FIELDS:
         value = getattr(record, name)
-        parts.append("\x00" if value is None else value.isoformat() if isinstance(value, dt.date) else str(value))
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+        parts.append(_NONE if value is None else value.isoformat() if isinstance(value, dt.date) else str(value))
+    return _SEPARATOR.join(parts)
+
+
+def record_from_text(text: str) -> CertificateRecord:
+    """The record that record_text wrote."""
+    parts = text.split(_SEPARATOR)
+    if len(parts) != len(_RECORD_FIELDS):
+        raise ValueError(f"a record has {len(_RECORD_FIELDS)} fields, not {len(parts)}")
+    values: list[Any] = [None if part == _NONE else dt.date.fromisoformat(part) if is_date else part
+                         for part, is_date in zip(parts, _DATE_FIELDS, strict=True)]
+    return CertificateRecord(*values)
+
+
+def record_fingerprint(record: CertificateRecord | str) -> str:
+    """Return a sha256 over the record's canonical values (unchanged row = same fingerprint).
+
+    Accepts the record or its record_text, when that has been computed already.
+    """
+    text = record if isinstance(record, str) else record_text(record)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

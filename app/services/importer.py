@@ -8,7 +8,9 @@ with a later validity start is a reissue and becomes a new version.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ from app.services.importpipeline import Checked, Prepared, checked_rows
 from app.services.importsource import ImportRefused, Source, open_source
 from app.services.importwriter import BatchWriter, Entry, Outcome
 from app.services.photos import PhotoStore
+from app.storage.bulk import renders_ahead
 from app.storage.db import Database
 from app.storage.models import ImportRun
 from app.storage.models._common import utcnow
@@ -33,6 +36,7 @@ from app.storage.models._common import utcnow
 # rewrites (blind-index hashes spread inserts over the whole B-tree); 5,000 keeps RSS well under
 # 300 MB at 1,000,000 rows.
 BATCH_SIZE = 5000
+COLLECT_EVERY = 20  # batches between garbage collections (see _collector_paused)
 
 
 @dataclass
@@ -101,22 +105,47 @@ def import_source(source: Source, name: str, digest: str, database: Database, pi
     summary.run_id = run_id
     writer = BatchWriter(PhotoStore(pii, opts.photos_dir), run_id)
     report = ReportWriter(opts.report, source.headers)
-    checked = checked_rows(source.rows, catalogue, pii, opts.workers, ahead=opts.batch_size + 1000)
+    checked = checked_rows(source.rows, catalogue, pii, opts.workers, ahead=opts.batch_size + 1000,
+                           rendered=renders_ahead(database.engine))
     try:
-        for batch, rows in _batches(checked, summary, report, opts.batch_size, remember_all=opts.dry_run):
-            with database.session() as session:
-                _count(summary, writer.write(session, batch), report)
-                if opts.dry_run:
-                    session.rollback()
-                else:
-                    _progress_run(session, run_id, summary)
-            if opts.on_progress:
-                opts.on_progress(rows)
+        with _collector_paused():
+            batches = _batches(checked, summary, report, opts.batch_size, remember_all=opts.dry_run)
+            for number, (batch, rows) in enumerate(batches, 1):
+                with database.session() as session:
+                    _count(summary, writer.write(session, batch), report)
+                    if opts.dry_run:
+                        session.rollback()
+                    else:
+                        _progress_run(session, run_id, summary)
+                if opts.on_progress:
+                    opts.on_progress(rows)
+                if number % COLLECT_EVERY == 0:
+                    gc.collect(1)  # cycles made since the last collection; older objects are not scanned
     except BaseException:
         _finish_run(database, run_id, summary, "failed")
         raise
     _finish_run(database, run_id, summary, "finished")
     return summary
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Run without automatic garbage collection; the loop collects the young generations per batch.
+
+    An import allocates millions of short-lived containers; automatic collection kept promoting
+    the rows in flight and rescanning every surviving object (the application, SQLAlchemy's
+    metadata), a fifth of the CPU time. Freezing moves what exists now out of the collector's
+    sight; forked validation workers inherit the paused collector (their rows make no cycles).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 def _count(summary: ImportSummary, outcome: Outcome, report: ReportWriter) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import multiprocessing
 import threading
 from collections.abc import Iterator
@@ -18,45 +19,53 @@ from typing import Any
 
 from app.domain.catalogue import Catalogue
 from app.domain.idnumber import mask_middle
-from app.domain.importrows import CertificateRecord, RowError, record_fingerprint, validate_row
+from app.domain.importrows import (
+    CertificateRecord,
+    RowError,
+    record_fingerprint,
+    record_from_text,
+    record_text,
+    validate_row,
+)
 from app.domain.pii import PiiCipher
 from app.services.importsource import EXTRA_CELLS
 from app.services.registry import cert_lookup_hash, id_lookup_hash
+from app.storage.bulk import Values, render
 
 CHUNK = 500
 
 Raw = tuple[int, dict[str, Any]]
 
 
-# Columns a new row takes from its record alone, in the order of Prepared.person_row / cert_row.
+# Columns a new row takes from its record alone, in the order of Prepared.person_values / cert_values.
 # Computing them here (in the validation workers) keeps the single writer process free for SQL.
 PERSON_ROW = ("id_type", "id_hash", "id_number_enc", "id_masked", "name", "gender")
 CERT_ROW = ("cert_no_hash", "cert_no_enc", "cert_no_masked", "kind", "category_code", "item_code",
             "personnel_type_code", "industry_code", "employer", "first_issue_date", "valid_from", "valid_until",
             "exam_passed_date", "issuing_authority", "authority_code", "fingerprint")
-_ID_HASH, _CERT_HASH, _FINGERPRINT = (PERSON_ROW.index("id_hash"), CERT_ROW.index("cert_no_hash"),
-                                      CERT_ROW.index("fingerprint"))
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A valid record with everything the writer needs, computed once."""
+    """A valid record with everything the writer needs, computed once.
 
-    record: CertificateRecord
-    person_row: tuple[Any, ...]  # PERSON_ROW values in driver form
-    cert_row: tuple[Any, ...]  # CERT_ROW values in driver form (dates as ISO text)
+    Workers send these to the writer process, so they hold text and tuples that pickle cheaply;
+    the record itself travels as its record_text and is rebuilt only where the writer needs it
+    (rows that already exist).
+    """
 
-    @property
-    def id_hash(self) -> str:
-        return str(self.person_row[_ID_HASH])
+    id_hash: str
+    cert_hash: str
+    fingerprint: str
+    person_values: Values  # PERSON_ROW in driver form, or rendered as SQL (see app.storage.bulk)
+    cert_values: Values  # CERT_ROW likewise (dates as ISO text)
+    review: tuple[str, str | None] | None  # 应复审日期 and 实际复审日期 as ISO text, if given
+    photo: str | None  # file name in the photo folder
+    text: str  # record_text(record)
 
-    @property
-    def cert_hash(self) -> str:
-        return str(self.cert_row[_CERT_HASH])
-
-    @property
-    def fingerprint(self) -> str:
-        return str(self.cert_row[_FINGERPRINT])
+    @functools.cached_property
+    def record(self) -> CertificateRecord:
+        return record_from_text(self.text)
 
     @property
     def cert_key(self) -> int:
@@ -67,29 +76,36 @@ class Prepared:
 Checked = Prepared | list[RowError]
 
 
-def prepare(number: int, row: dict[str, Any], catalogue: Catalogue, pii: PiiCipher) -> Checked:
-    """Validate one row and derive its keys and ciphertexts."""
+def prepare(number: int, row: dict[str, Any], catalogue: Catalogue, pii: PiiCipher, rendered: bool = False,
+            ) -> Checked:
+    """Validate one row and derive its keys and ciphertexts; `rendered`: values as SQL text."""
     if EXTRA_CELLS in row:
         return [RowError(number, "", f"该行比表头多出{row[EXTRA_CELLS]}个单元格，请检查是否错位")]
     record = validate_row(number, row, catalogue)
     if isinstance(record, list):
         return record
     r = record
+    text = record_text(r)
     id_hash, cert_hash, fingerprint = (id_lookup_hash(pii, r.id_number), cert_lookup_hash(pii, r.cert_no),
-                                       record_fingerprint(r))
-    person = (r.id_type, id_hash, pii.encrypt(r.id_number, b"people.id_number"), mask_middle(r.id_number),
-              r.name, r.gender)
-    cert = (cert_hash, pii.encrypt(r.cert_no, b"certificates.cert_no"), mask_middle(r.cert_no), r.kind,
-            r.category_code, r.item_code, r.personnel_type_code, r.industry_code, r.employer,
-            r.first_issue_date.isoformat(), r.valid_from.isoformat(), r.valid_until.isoformat(),
-            r.exam_passed_date.isoformat() if r.exam_passed_date else None, r.issuing_authority,
-            r.authority_code, fingerprint)
-    return Prepared(record, person, cert)
+                                       record_fingerprint(text))
+    person: tuple[Any, ...] = (r.id_type, id_hash, pii.encrypt(r.id_number, b"people.id_number"),
+                               mask_middle(r.id_number), r.name, r.gender)
+    cert: tuple[Any, ...] = (
+        cert_hash, pii.encrypt(r.cert_no, b"certificates.cert_no"), mask_middle(r.cert_no), r.kind,
+        r.category_code, r.item_code, r.personnel_type_code, r.industry_code, r.employer,
+        r.first_issue_date.isoformat(), r.valid_from.isoformat(), r.valid_until.isoformat(),
+        r.exam_passed_date.isoformat() if r.exam_passed_date else None, r.issuing_authority, r.authority_code,
+        fingerprint)
+    review = None
+    if r.review_due_date:
+        review = (r.review_due_date.isoformat(), r.review_done_date.isoformat() if r.review_done_date else None)
+    return Prepared(id_hash, cert_hash, fingerprint, render(person) if rendered else person,
+                    render(cert) if rendered else cert, review, r.photo, text)
 
 
 def checked_rows(rows: Iterator[Raw], catalogue: Catalogue, pii: PiiCipher, workers: int,
-                 ahead: int = 4000) -> Iterator[tuple[int, dict[str, Any], Checked]]:
-    """Each row with its outcome, in file order.
+                 ahead: int = 4000, rendered: bool = False) -> Iterator[tuple[int, dict[str, Any], Checked]]:
+    """Each row with its outcome, in file order (`rendered`: see `prepare`).
 
     With workers, up to `ahead` rows (rounded up to whole chunks) are prepared ahead of the
     consumer. It should exceed the writer's batch: while the writer commits one batch the
@@ -97,25 +113,25 @@ def checked_rows(rows: Iterator[Raw], catalogue: Catalogue, pii: PiiCipher, work
     """
     if workers <= 0:
         for number, row in rows:
-            yield number, row, prepare(number, row, catalogue, pii)
+            yield number, row, prepare(number, row, catalogue, pii, rendered)
         return
-    yield from _in_workers(rows, catalogue, pii, workers, max(2, -(-ahead // CHUNK)))
+    yield from _in_workers(rows, (catalogue, pii, rendered), workers, max(2, -(-ahead // CHUNK)))
 
 
 # Set in the parent just before forking: the workers inherit it instead of receiving it by pickle.
-_WORKER_STATE: tuple[Catalogue, PiiCipher] | None = None
+_WORKER_STATE: tuple[Catalogue, PiiCipher, bool] | None = None
 
 
 def _prepare_chunk(chunk: list[Raw]) -> list[Checked]:
     assert _WORKER_STATE is not None
-    catalogue, pii = _WORKER_STATE
-    return [prepare(number, row, catalogue, pii) for number, row in chunk]
+    catalogue, pii, rendered = _WORKER_STATE
+    return [prepare(number, row, catalogue, pii, rendered) for number, row in chunk]
 
 
-def _in_workers(rows: Iterator[Raw], catalogue: Catalogue, pii: PiiCipher, workers: int, chunks: int,
+def _in_workers(rows: Iterator[Raw], state: tuple[Catalogue, PiiCipher, bool], workers: int, chunks: int,
                 ) -> Iterator[tuple[int, dict[str, Any], Checked]]:
     global _WORKER_STATE
-    _WORKER_STATE = (catalogue, pii)
+    _WORKER_STATE = state
     kept: collections.deque[list[Raw]] = collections.deque()
     in_flight = threading.BoundedSemaphore(chunks)  # back-pressure: memory stays flat
     stopped = threading.Event()

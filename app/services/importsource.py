@@ -73,16 +73,18 @@ def _open_csv(path: Path) -> Source:
         fh.close()
         raise ImportRefused("文件为空：没有表头")
 
+    columns = [canonical_header(h) for h in headers]
+
     def rows() -> Iterator[tuple[int, dict[str, Cell]]]:
         with fh:
             try:
                 for cells in reader:
                     if any(c.strip() for c in cells):
-                        yield reader.line_num, _row_dict(headers, cells)
+                        yield reader.line_num, _row_dict(columns, cells)
             except csv.Error as exc:
                 raise ImportRefused(f"第{reader.line_num}行CSV格式错误：{exc}") from exc
 
-    return Source([canonical_header(h) for h in headers], rows(), max(lines - 1, 0), encoding)
+    return Source(columns, rows(), max(lines - 1, 0), encoding)
 
 
 def _first_nonblank(reader: Iterator[list[str]]) -> list[str] | None:
@@ -96,13 +98,13 @@ def _first_nonblank(reader: Iterator[list[str]]) -> list[str] | None:
 EXTRA_CELLS = "__extra__"
 
 
-def _row_dict(headers: list[str], cells: list[Cell] | tuple[Cell, ...]) -> dict[str, Cell]:
-    row: dict[str, Cell] = {}
-    for header, value in zip(headers, cells, strict=False):
-        row[canonical_header(header)] = value
-    extras = [c for c in cells[len(headers):] if c not in (None, "")]
-    if extras:
-        row[EXTRA_CELLS] = str(len(extras))
+def _row_dict(columns: list[str], cells: list[Cell] | tuple[Cell, ...]) -> dict[str, Cell]:
+    """The cells by canonical column name; cells missing at the end of a short row are absent."""
+    row: dict[str, Cell] = dict(zip(columns, cells, strict=False))
+    if len(cells) > len(columns):
+        extras = [c for c in cells[len(columns):] if c not in (None, "")]
+        if extras:
+            row[EXTRA_CELLS] = str(len(extras))
     return row
 
 
@@ -125,7 +127,7 @@ def _open_xlsx(path: Path) -> Source:
         book.close()
         raise ImportRefused("表格为空：没有表头")
     total = (sheet.max_row - number) if sheet.max_row else None
-    fixed_headers = headers
+    columns = [canonical_header(h) for h in headers]
 
     def rows() -> Iterator[tuple[int, dict[str, Cell]]]:
         nonlocal number
@@ -133,8 +135,8 @@ def _open_xlsx(path: Path) -> Source:
             for cells in values:
                 number += 1
                 if any(c not in (None, "") for c in cells):
-                    yield number, _row_dict(fixed_headers, cells)
+                    yield number, _row_dict(columns, cells)
         finally:
             book.close()
 
-    return Source([canonical_header(h) for h in headers], rows(), total, "xlsx")
+    return Source(columns, rows(), total, "xlsx")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.domain.importrows import CertificateRecord, RowError
 from app.services.importpipeline import CERT_ROW, PERSON_ROW, Prepared
 from app.services.photos import PhotoError, PhotoStore
-from app.storage.bulk import BulkSql
+from app.storage.bulk import BulkSql, concat
 from app.storage.models import Certificate, CertificateChange, Person, RenewalReview
 from app.storage.models._common import utcnow
 
@@ -50,10 +50,6 @@ class Outcome:
     reissued: int = 0
     unchanged: int = 0
     refused: list[tuple[Entry, RowError]] = field(default_factory=list)
-
-
-def _iso(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 def public_ids(count: int) -> list[str]:
@@ -94,8 +90,7 @@ class BatchWriter:
         new_rows: list[tuple[Entry, int | None, int]] = []
         for entry in entries:
             try:
-                photo_id = self.photos.store(session, entry.prepared.record.photo) \
-                    if entry.prepared.record.photo else None
+                photo_id = self.photos.store(session, entry.prepared.photo) if entry.prepared.photo else None
             except PhotoError as exc:
                 outcome.refused.append((entry, RowError(entry.number, "照片", exc.message)))
                 continue
@@ -121,7 +116,8 @@ class BatchWriter:
         now = utcnow().isoformat(sep=" ")
         new = [key for key in wanted if key not in found]
         if new:
-            ids = bulk.insert(table, _PERSON_COLUMNS, [(*wanted[key].person_row, now, now) for key in new],
+            stamps = (now, now)
+            ids = bulk.insert(table, _PERSON_COLUMNS, [concat(wanted[key].person_values, stamps) for key in new],
                               returning=("id_hash", "id"))
             found.update(ids if ids is not None else bulk.select_in(table, ("id_hash", "id"), "id_hash", new))
         return found
@@ -164,19 +160,18 @@ class BatchWriter:
             return
         now = utcnow().isoformat(sep=" ")
         run = self.run_id
-        values = [(public_id, version, 1, people[entry.prepared.id_hash], photo_id, run, entry.number, now, now,
-                   *entry.prepared.cert_row)
+        values = [concat((public_id, version, 1, people[entry.prepared.id_hash], photo_id, run, entry.number, now, now),
+                          entry.prepared.cert_values)
                   for (entry, photo_id, version), public_id in zip(rows, public_ids(len(rows)), strict=True)]
         table: Table = Certificate.__table__  # type: ignore[assignment]
         ids = bulk.insert(table, _CERT_COLUMNS, values, returning=("id", "cert_no_hash"))
-        reviewed = {e.prepared.cert_hash: e.prepared.record for e, _, _ in rows if e.prepared.record.review_due_date}
+        reviewed = {e.prepared.cert_hash: e.prepared.review for e, _, _ in rows if e.prepared.review}
         if not reviewed:
             return
         if ids is None:
             ids = bulk.select_in(table, ("id", "cert_no_hash"), "cert_no_hash", list(reviewed), current_only=True)
         bulk.insert(RenewalReview.__table__, ("certificate_id", "due_date", "done_date"),  # type: ignore[arg-type]
-                    [(cid, _iso(reviewed[h].review_due_date), _iso(reviewed[h].review_done_date))
-                     for cid, h in ids if h in reviewed])
+                    [(cid, *reviewed[h]) for cid, h in ids if h in reviewed])
 
 
 def duplicate_error(number: int, first_row: int | None, same: bool) -> RowError:

@@ -3,11 +3,13 @@
 SQLAlchemy's per-parameter processing dominated import time, so these go to the DB-API driver.
 On SQLite the driver binds parameters in C (executemany, or multi-row VALUES when keys are to be
 returned) and key lookups stay ordinary SQLAlchemy selects. On MySQL/MariaDB pymysql would escape
-every value through a chain of Python calls (a third of the writer's time at 1,000,000 rows), so
-statements are rendered here: text that cannot leave a quoted literal (hex hashes, ISO dates,
-codes, masked numbers) is quoted as is, bytes become X'hex', and everything else goes through the
-driver's own escaping. Where the database can (MariaDB 10.5+, SQLite 3.35+), INSERT ... RETURNING
-gives the keys of the new rows, which saves a lookup per table; MySQL falls back to the lookup.
+every value through a chain of Python calls, so statements are rendered here, and the bulk of each
+row can be rendered ahead of time, in the validation workers (`render`): text that cannot leave
+a quoted literal (hex hashes, ISO dates, codes, masked numbers) is quoted as is, other text becomes
+a `_utf8mb4 X'hex'` literal, bytes `X'hex'` — forms that mean the same in every SQL mode, so no
+connection is needed to render them. Where the database can (MariaDB 10.5+, SQLite 3.35+),
+INSERT ... RETURNING gives the keys of the new rows, which saves a lookup per table; MySQL falls
+back to the lookup.
 
 Values must already be in driver form: ISO strings for dates and times, 1/0 for booleans.
 """
@@ -17,9 +19,10 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Engine, Table, select
 from sqlalchemy.orm import Session
 
 # Text made only of these characters cannot end or escape a quoted SQL string in any SQL mode.
@@ -29,17 +32,54 @@ SQLITE_KEYS = 2000  # keys per IN-list on SQLite (well under its 32,766 bound pa
 SQLITE_PARAMETERS = 8_000  # bound parameters per multi-row INSERT on SQLite (its limit: 32,766)
 
 
-def literal(value: Any, escape: Any) -> str:
-    """One MySQL literal; `escape` is the driver's (pymysql Connection.escape)."""
+# Consecutive column values of a row: a tuple to bind, or a str — the values already rendered as
+# comma-separated MySQL literals (`render`). Plain str rather than a subclass: rendered rows cross
+# process boundaries by the million, and a str subclass pickles several times slower.
+Values = tuple[Any, ...] | str
+
+
+def renders_ahead(engine: Engine) -> bool:
+    """Whether rows for this database are best rendered ahead (`render`) rather than bound."""
+    return engine.dialect.name != "sqlite"
+
+
+def literal(value: Any) -> str:
+    """One MySQL/MariaDB literal, valid whatever the SQL mode (NO_BACKSLASH_ESCAPES or not)."""
     if value is None:
         return "NULL"
     if isinstance(value, str):
-        return f"'{value}'" if _INERT(value) else str(escape(value))
+        if _INERT(value):
+            return f"'{value}'"
+        return "_utf8mb4 X'" + value.encode().hex() + "'"
     if isinstance(value, bytes):
-        return f"X'{value.hex()}'"
+        return "X'" + value.hex() + "'"
     if isinstance(value, int):  # bool included: 1/0
         return str(int(value))
-    return str(escape(value))
+    raise TypeError(f"no bulk literal for {type(value).__name__}; pass driver form (ISO text for dates)")
+
+
+def render(values: tuple[Any, ...]) -> str:
+    """Values as the text of a MySQL row, without its parentheses."""
+    # `literal` inlined for the common types: this runs for every imported row.
+    out = []
+    for value in values:
+        kind = type(value)
+        if kind is str and _INERT(value):
+            out.append("'" + value + "'")
+        elif kind is int:
+            out.append(str(value))
+        elif value is None:
+            out.append("NULL")
+        else:
+            out.append(literal(value))
+    return ",".join(out)
+
+
+def concat(*parts: Values) -> Values:
+    """Consecutive column values of one row: a tuple to bind, or SQL text once any part is rendered."""
+    if not any(isinstance(part, str) for part in parts):
+        return tuple(chain.from_iterable(parts))
+    return ",".join([part if isinstance(part, str) else render(part) for part in parts if part])
 
 
 class BulkSql:
@@ -57,7 +97,7 @@ class BulkSql:
         else:
             self.returning = sqlite3.sqlite_version_info >= (3, 35)
 
-    def insert(self, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]],
+    def insert(self, table: Table, columns: Sequence[str], rows: Sequence[Values],
                returning: Sequence[str] = ()) -> list[tuple[Any, ...]] | None:
         """INSERT the rows. With `returning`, those columns of the new rows when the database
         can say (MariaDB 10.5+, SQLite 3.35+), else None: the caller looks them up."""
@@ -66,11 +106,10 @@ class BulkSql:
         if not self.mysql:
             return self._sqlite_insert(head, len(columns), rows, tail)
         out: list[tuple[Any, ...]] = []
-        escape = self._driver().escape
         chunk: list[str] = []
         size = len(head)
         for row in rows:
-            values = "(" + ",".join([literal(v, escape) for v in row]) + ")"
+            values = "(" + (row if isinstance(row, str) else render(row)) + ")"
             if chunk and size + len(values) > MAX_STATEMENT:
                 out += self._run(head + ",".join(chunk) + tail)
                 chunk, size = [], len(head)
@@ -80,8 +119,10 @@ class BulkSql:
             out += self._run(head + ",".join(chunk) + tail)
         return out if tail else None
 
-    def _sqlite_insert(self, head: str, width: int, rows: Sequence[tuple[Any, ...]], tail: str,
+    def _sqlite_insert(self, head: str, width: int, rows: Sequence[Values], tail: str,
                        ) -> list[tuple[Any, ...]] | None:
+        if rows and isinstance(rows[0], str):
+            raise TypeError("SQLite binds its parameters: pass tuples, not rendered rows")
         connection = self.session.connection()
         one = f"({', '.join(['?'] * width)})"
         if not tail:
@@ -110,8 +151,7 @@ class BulkSql:
                     query = query.where(table.c.is_current.is_(True))
                 rows += [tuple(row) for row in self.session.execute(query)]
             return rows
-        escape = self._driver().escape
-        listed = ",".join([literal(k, escape) for k in keys])
+        listed = ",".join([literal(k) for k in keys])
         current = " AND is_current = 1" if current_only else ""
         return self._run(f"SELECT {', '.join(columns)} FROM {table.name} WHERE {key} IN ({listed}){current}")  # noqa: S608
 

@@ -2,30 +2,40 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from flask import Flask
 from sqlalchemy import select, text
 
-from app.storage.bulk import BulkSql, literal
+from app.storage.bulk import BulkSql, concat, literal, render
 from app.storage.models import Person
-
-
-def _escape(value: object) -> str:
-    return "ESCAPED(" + repr(value) + ")"
 
 
 @pytest.mark.parametrize(("value", "rendered"), [
     (None, "NULL"), (True, "1"), (False, "0"), (42, "42"), (b"\x00\xff'", "X'00ff27'"), (b"", "X''"),
     ("ab12cd", "'ab12cd'"), ("2026-11-28", "'2026-11-28'"), ("1101**********1234", "'1101**********1234'"),
-    ("2026-11-28 10:00:00.123", "'2026-11-28 10:00:00.123'"),
+    ("2026-11-28 10:00:00.123", "'2026-11-28 10:00:00.123'"), ("", "''"),
 ])
 def test_inert_values_are_quoted_as_they_are(value: object, rendered: str) -> None:
-    assert literal(value, _escape) == rendered
+    assert literal(value) == rendered
 
 
-@pytest.mark.parametrize("value", ["O'Brien", "back\\slash", "张三", "a\nb", "100%", '"', "x;--", "\u2019"])
-def test_anything_else_goes_through_the_driver(value: str) -> None:
-    assert literal(value, _escape) == _escape(value)
+@pytest.mark.parametrize("value", ["O'Brien", "back\\slash", "张三", "a\nb", "100%", '"', "x;--", "\u2019",
+                                   "\\'; DROP TABLE people; --"])
+def test_any_other_text_becomes_a_hex_literal(value: str) -> None:
+    assert literal(value) == "_utf8mb4 X'" + value.encode().hex() + "'"
+
+
+def test_values_that_have_no_driver_form_are_refused() -> None:
+    with pytest.raises(TypeError, match="driver form"):
+        literal(date(2026, 11, 28))
+
+
+def test_concat_binds_tuples_and_renders_once_any_part_is_rendered() -> None:
+    assert concat((1, "a"), ("b",)) == (1, "a", "b")
+    joined = concat((1, None), render(("张", b"\x01")), ("2026-11-28",))
+    assert joined == "1,NULL,_utf8mb4 X'e5bca0',X'01','2026-11-28'"
 
 
 def test_insert_returns_the_new_keys_and_lookups_find_them(app: Flask) -> None:
@@ -50,3 +60,30 @@ def test_empty_inserts_and_lookups_do_nothing(app: Flask) -> None:
         bulk = BulkSql(session)
         assert bulk.select_in(Person.__table__, ("id",), "id_hash", []) == []  # type: ignore[arg-type]
         assert bulk.insert(Person.__table__, ("id_hash",), []) in (None, [])  # type: ignore[arg-type]
+
+
+HOSTILE_NAMES = ["O'Brien", "李\\四", "\\'; DROP TABLE people; --", "阿依古丽·买买提", "a\nb"]
+
+
+def _person_rows() -> list[tuple[object, ...]]:
+    return [("居民身份证", f"{n:064x}", b"\x00'\\", "1101****1234", name, "女", "2026-11-28 10:00:00",
+             "2026-11-28 10:00:00") for n, name in enumerate(HOSTILE_NAMES)]
+
+
+@pytest.mark.parametrize("sql_mode", ["", "NO_BACKSLASH_ESCAPES,ANSI_QUOTES"])
+def test_rendered_rows_store_exactly_what_was_given_in_any_sql_mode(app: Flask, sql_mode: str) -> None:
+    columns = ("id_type", "id_hash", "id_number_enc", "id_masked", "name", "gender", "created_at", "updated_at")
+    db = app.extensions["db"]
+    if db.engine.dialect.name == "sqlite":
+        with db.session() as session, pytest.raises(TypeError, match="binds"):
+            BulkSql(session).insert(Person.__table__, columns, [render(r) for r in _person_rows()])  # type: ignore[arg-type]
+        return
+    with db.session() as session:
+        session.execute(text("SET SESSION sql_mode = :mode"), {"mode": sql_mode})
+        try:
+            BulkSql(session).insert(Person.__table__, columns, [render(r) for r in _person_rows()])  # type: ignore[arg-type]
+        finally:
+            session.execute(text("SET SESSION sql_mode = DEFAULT"))
+    with db.session() as session:
+        stored = session.execute(select(Person.name, Person.id_number_enc).order_by(Person.id_hash)).all()
+    assert [tuple(row) for row in stored] == [(name, b"\x00'\\") for name in HOSTILE_NAMES]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 from datetime import date
@@ -44,6 +45,16 @@ def write_csv(path: Path, rows: list[dict[str, Any]], encoding: str = "utf-8",
 def run_import(app: Flask, path: Path, **options: Any) -> ImportSummary:
     return import_file(path, app.extensions["db"], app.extensions["pii"], Catalogue.load_default(),
                        ImportOptions(**options))
+
+
+def interrupted_import(app: Flask, path: Path, batch_size: int) -> None:
+    """An import stopped (Ctrl-C) after its first batch."""
+
+    def interrupt(_rows: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_import(app, path, batch_size=batch_size, on_progress=interrupt)
 
 
 def count(app: Flask, model: type) -> int:
@@ -156,20 +167,27 @@ def test_importing_the_same_file_twice_changes_nothing(app: Flask, tmp_path: Pat
     assert count(app, Certificate) == 120
 
 
-def test_a_changed_row_updates_the_certificate_and_keeps_the_previous_values(app: Flask,
-                                                                             tmp_path: Path) -> None:
-    run_import(app, write_csv(tmp_path / "a.csv", [GOOD]))
-    summary = run_import(app, write_csv(tmp_path / "b.csv", [{**GOOD, "操作项目": "高压电工作业"}]))
+@pytest.mark.parametrize("workers", [0, 1], ids=["inline", "in_a_worker"])
+def test_a_changed_row_updates_the_certificate_and_keeps_the_previous_values(app: Flask, tmp_path: Path,
+                                                                             workers: int) -> None:
+    run_import(app, write_csv(tmp_path / "a.csv", [GOOD]), workers=workers)
+    changed = {**GOOD, "姓名": "张 伟", "操作项目": "高压电工作业", "实际复审日期": "2025-02-20"}
+    summary = run_import(app, write_csv(tmp_path / "b.csv", [changed]), workers=workers)
     assert summary.updated == 1
+    [found] = lookup(app, GOOD["证件号码"], "张伟")
+    assert found.certificate.item_code == "0101"
+    assert [r.done_date for r in found.certificate.reviews] == [date(2025, 2, 20)]
     with app.extensions["db"].session() as session:
         change = session.scalars(select(CertificateChange)).one()
         assert json.loads(change.previous)["item_code"] == "0102"
 
 
-def test_a_later_validity_period_is_a_reissue_and_supersedes_the_old_version(app: Flask, tmp_path: Path) -> None:
-    run_import(app, write_csv(tmp_path / "a.csv", [GOOD]))
+@pytest.mark.parametrize("workers", [0, 1], ids=["inline", "in_a_worker"])
+def test_a_later_validity_period_is_a_reissue_and_supersedes_the_old_version(app: Flask, tmp_path: Path,
+                                                                            workers: int) -> None:
+    run_import(app, write_csv(tmp_path / "a.csv", [GOOD]), workers=workers)
     renewed = {**GOOD, "有效期开始日期": "2026-03-01", "有效期结束日期": "2032-02-29", "考试合格日期": "2026-02-10"}
-    summary = run_import(app, write_csv(tmp_path / "b.csv", [renewed]))
+    summary = run_import(app, write_csv(tmp_path / "b.csv", [renewed]), workers=workers)
     assert summary.reissued == 1
     with app.extensions["db"].session() as session:
         old = session.scalars(select(Certificate).where(Certificate.version == 1)).one()
@@ -179,17 +197,21 @@ def test_a_later_validity_period_is_a_reissue_and_supersedes_the_old_version(app
 
 def test_an_interrupted_import_keeps_whole_batches_and_a_rerun_completes_it(app: Flask, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "a.csv", list(generate_rows(100, seed=5)), headers=HEADERS)
-
-    def interrupt(_rows: int) -> None:
-        raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        run_import(app, path, batch_size=40, on_progress=interrupt)
+    interrupted_import(app, path, batch_size=40)
     assert count(app, Certificate) == 40
     with app.extensions["db"].session() as session:
         assert session.scalars(select(ImportRun.status)).one() == "failed"
     rerun = run_import(app, path, batch_size=40)
     assert (rerun.unchanged, rerun.accepted) == (40, 60)
+
+
+def test_the_import_gives_the_garbage_collector_back_as_it_found_it(app: Flask, tmp_path: Path) -> None:
+    # The import pauses automatic collection (and freezes what exists) for speed: not beyond its end.
+    path = write_csv(tmp_path / "a.csv", list(generate_rows(30, seed=5)), headers=HEADERS)
+    interrupted_import(app, path, batch_size=10)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert run_import(app, path, batch_size=10).accepted == 20
+    assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
 def test_a_hostile_file_with_a_huge_cell_is_refused_with_its_line_number(app: Flask, tmp_path: Path) -> None:

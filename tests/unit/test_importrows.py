@@ -15,6 +15,8 @@ from app.domain.importrows import (
     normalize_name,
     parse_date,
     record_fingerprint,
+    record_from_text,
+    record_text,
     validate_row,
 )
 from app.domain.names import PersonNameError
@@ -256,3 +258,30 @@ def test_the_fingerprint_changes_only_when_a_value_changes() -> None:
     assert isinstance(first, CertificateRecord) and isinstance(again, CertificateRecord)
     assert isinstance(changed, CertificateRecord)
     assert record_fingerprint(first) == record_fingerprint(again) != record_fingerprint(changed)
+
+
+@pytest.mark.parametrize("row", [SPECIAL_ROW, MGMT_ROW], ids=["special_ops", "safety_mgmt"])
+def test_a_record_survives_its_text_form(row: dict[str, object]) -> None:
+    """Validation workers send records to the writer as record_text."""
+    record = validate_row(2, row, CAT)  # type: ignore[arg-type]
+    assert isinstance(record, CertificateRecord)
+    assert record_from_text(record_text(record)) == record
+    assert record_fingerprint(record_text(record)) == record_fingerprint(record)
+
+
+@pytest.mark.parametrize("column", ["姓名", "单位名称", "证书编号", "照片", "签发机关"])
+@pytest.mark.parametrize("control", ["\x1f", "\x00", "\x1e"])
+def test_control_characters_never_reach_a_record(column: str, control: str) -> None:
+    row = {**MGMT_ROW, "照片": "a.jpg"}
+    row[column] = str(row[column])[:2] + control + str(row[column])[2:]
+    record = validate_row(2, row, CAT)  # type: ignore[arg-type]
+    if isinstance(record, CertificateRecord):
+        assert record_from_text(record_text(record)) == record
+        assert control not in record_text(record).replace("\x1f", "").replace("\x00", "")
+    else:
+        assert any(error.column == column for error in record)
+
+
+def test_a_damaged_record_text_is_refused() -> None:
+    with pytest.raises(ValueError, match="fields"):
+        record_from_text("张三\x1f男")

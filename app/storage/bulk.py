@@ -133,7 +133,7 @@ class BulkSql:
         per = max(1, SQLITE_PARAMETERS // width)
         for start in range(0, len(rows), per):
             chunk = rows[start:start + per]
-            params = tuple(value for row in chunk for value in row)
+            params = tuple(chain.from_iterable(chunk))
             out += [tuple(r) for r in connection.exec_driver_sql(head + ",".join([one] * len(chunk)) + tail, params)]
         return out
 

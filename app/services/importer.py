@@ -130,20 +130,25 @@ def import_source(source: Source, name: str, digest: str, database: Database, pi
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Run without automatic garbage collection; the loop collects the young generations per batch.
+    """Run without automatic garbage collection; the loop collects every COLLECT_EVERY batches.
 
     An import allocates millions of short-lived containers; automatic collection kept promoting
     the rows in flight and rescanning every surviving object (the application, SQLAlchemy's
     metadata), a fifth of the CPU time. Freezing moves what exists now out of the collector's
     sight; forked validation workers inherit the paused collector (their rows make no cycles).
+    The setting is process-wide: imports run in their own CLI process. A process that froze
+    objects itself (a pre-forking server, say) keeps them frozen.
     """
     enabled = gc.isenabled()
+    freeze = gc.get_freeze_count() == 0
     gc.disable()
-    gc.freeze()
+    if freeze:
+        gc.freeze()
     try:
         yield
     finally:
-        gc.unfreeze()
+        if freeze:
+            gc.unfreeze()
         if enabled:
             gc.enable()
 

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import hmac
+from datetime import date
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select, text, update
 
 from app.cli.db import upgrade
+from app.domain.catalogue import Catalogue
+from app.services import registry
+from app.services.demo import HEADERS, generate_rows
+from app.services.importer import ImportOptions, import_file
+from app.services.registry import cert_lookup_hash, id_lookup_hash
 from app.storage.db import Base, Database
+from app.storage.models import Certificate, Person
 
 
 def test_the_migrated_schema_matches_the_models(app: Flask) -> None:
@@ -29,3 +41,34 @@ def test_upgrade_is_idempotent_and_records_the_head_revision(app: Flask) -> None
 def test_upgrade_via_the_command_line_reports_the_head(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0 and "head" in result.output
+
+
+def test_0006_cuts_stored_keys_so_everyone_is_still_found(app: Flask, tmp_path: Path) -> None:
+    """A database written before 0006 (64-digit keys) finds its holders after the upgrade."""
+    database: Database = app.extensions["db"]
+    pii = app.extensions["pii"]
+    rows = list(generate_rows(3, seed=4))
+    path = tmp_path / "a.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=HEADERS)
+        writer.writeheader()
+        writer.writerows(rows)
+    import_file(path, database, pii, Catalogue.load_default(), ImportOptions())
+
+    def full(*parts: str) -> str:  # what blind_index returned before 0006
+        return hmac.new(pii._hash_key, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
+
+    with database.engine.begin() as conn:
+        for row in rows:
+            conn.execute(update(Person).where(Person.id_hash == id_lookup_hash(pii, row["证件号码"]))
+                         .values(id_hash=full("id", row["证件号码"])))
+            conn.execute(update(Certificate).where(Certificate.cert_no_hash == cert_lookup_hash(pii, row["证书编号"]))
+                         .values(cert_no_hash=full("cert", row["证书编号"].strip().upper())))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0005_drop_redundant_index'"))
+    upgrade(database)
+    with database.session() as session:
+        assert {len(h) for h in session.scalars(select(Person.id_hash))} == {32}
+        for row in rows:
+            found = registry.find_by_number_and_name(session, pii, row["证件号码"], row["姓名"], date(2026, 11, 28))
+            assert found, row["证件号码"]
+            assert registry.find_by_number_and_name(session, pii, row["证书编号"], row["姓名"], date(2026, 11, 28))

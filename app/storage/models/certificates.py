@@ -28,7 +28,7 @@ class Photo(Base):
     __tablename__ = "photos"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)  # 32 hex digits, see Person.id_hash
     content_type: Mapped[str] = mapped_column(String(32))
     data_enc: Mapped[bytes] = mapped_column(Blob)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -51,7 +51,7 @@ class Certificate(Base):
     public_id: Mapped[str] = mapped_column(String(24), unique=True)
     # Looked up through uq_cert_no_version (its leading column): no index of its own, one less
     # random-key B-tree to maintain on every import.
-    cert_no_hash: Mapped[str] = mapped_column(String(64))
+    cert_no_hash: Mapped[str] = mapped_column(String(64))  # 32 hex digits (blind index), see Person.id_hash
     cert_no_enc: Mapped[bytes] = mapped_column(LargeBinary(512))
     cert_no_masked: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -12,12 +12,13 @@ from app.storage.models._common import utcnow
 
 
 class Person(Base):
-    """A holder (持证人). `id_hash` is HMAC-SHA256 of id_type + number: exact lookups only."""
+    """A holder (持证人). `id_hash` is the blind index of the ID number (app.domain.pii): exact lookups only."""
 
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     id_type: Mapped[str] = mapped_column(String(16), default="居民身份证")
+    # 32 hex digits since migration 0006; declared 64 wide so that no table had to be rebuilt.
     id_hash: Mapped[str] = mapped_column(String(64), unique=True)
     id_number_enc: Mapped[bytes] = mapped_column(LargeBinary(512))
     id_masked: Mapped[str] = mapped_column(String(32))

@@ -126,7 +126,9 @@ class BatchWriter:
         """Light rows (not ORM objects) of the current versions already stored."""
         rows = bulk.select_in(Certificate.__table__, _Current._fields, "cert_no_hash",  # type: ignore[arg-type]
                               [e.prepared.cert_hash for e in entries], current_only=True)
-        return {row[1]: _Current(*row) for row in rows}
+        current = [_Current(*row) for row in rows]
+        return {c.cert_no_hash: c if isinstance(c.valid_from, date)  # SQLite gives dates as ISO text
+                else c._replace(valid_from=date.fromisoformat(c.valid_from)) for c in current}
 
     def _apply(self, session: Session, entry: Entry, existing: _Current | None, people: dict[str, int],
                photo_id: int | None, new_rows: list[tuple[Entry, int | None, int]]) -> str | RowError:

@@ -1,8 +1,8 @@
 """Bulk statements for the importer: thousands of rows and keys per statement, few round trips.
 
 SQLAlchemy's per-parameter processing dominated import time, so these go to the DB-API driver.
-On SQLite the driver binds parameters in C (executemany, or multi-row VALUES when keys are to be
-returned) and key lookups stay ordinary SQLAlchemy selects. On MySQL/MariaDB pymysql would escape
+On SQLite the driver binds parameters in C (executemany, multi-row VALUES when keys are to be
+returned, IN-lists of placeholders). On MySQL/MariaDB pymysql would escape
 every value through a chain of Python calls, so statements are rendered here, and the bulk of each
 row can be rendered ahead of time, in the validation workers (`render`): text that cannot leave
 a quoted literal (hex hashes, ISO dates, codes, masked numbers) is quoted as is, other text becomes
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Engine, Table
 from sqlalchemy.orm import Session
 
 # Text made only of these characters cannot end or escape a quoted SQL string in any SQL mode.
@@ -139,21 +139,23 @@ class BulkSql:
 
     def select_in(self, table: Table, columns: Sequence[str], key: str, keys: Sequence[str],
                   current_only: bool = False) -> list[tuple[Any, ...]]:
-        """Rows (as tuples of `columns`, typed by the driver or SQLAlchemy) whose `key` is listed."""
+        """Rows (tuples of `columns`, as the driver returns them) whose `key` is listed.
+
+        Dates come back as the driver gives them: `date` from pymysql, ISO text from SQLite.
+        """
         if not keys:
             return []
-        if not self.mysql:
-            rows: list[tuple[Any, ...]] = []
-            for start in range(0, len(keys), SQLITE_KEYS):
-                query = select(*(table.c[c] for c in columns)).where(
-                    table.c[key].in_(keys[start:start + SQLITE_KEYS]))
-                if current_only:
-                    query = query.where(table.c.is_current.is_(True))
-                rows += [tuple(row) for row in self.session.execute(query)]
-            return rows
-        listed = ",".join([literal(k) for k in keys])
+        head = f"SELECT {', '.join(columns)} FROM {table.name} WHERE {key} IN "  # noqa: S608 (names are ours)
         current = " AND is_current = 1" if current_only else ""
-        return self._run(f"SELECT {', '.join(columns)} FROM {table.name} WHERE {key} IN ({listed}){current}")  # noqa: S608
+        if self.mysql:
+            return self._run(head + "(" + ",".join([literal(k) for k in keys]) + ")" + current)
+        connection = self.session.connection()
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(keys), SQLITE_KEYS):
+            chunk = tuple(keys[start:start + SQLITE_KEYS])
+            sql = head + "(" + ",".join(["?"] * len(chunk)) + ")" + current
+            rows += [tuple(row) for row in connection.exec_driver_sql(sql, chunk)]
+        return rows
 
     def _driver(self) -> Any:
         return self.session.connection().connection.dbapi_connection

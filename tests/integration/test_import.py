@@ -195,6 +195,20 @@ def test_a_later_validity_period_is_a_reissue_and_supersedes_the_old_version(app
     assert [f.certificate.version for f in lookup(app, "11010519491231002X", "张伟")] == [2]
 
 
+@pytest.mark.parametrize("workers", [0, 1], ids=["inline", "in_a_worker"])
+def test_a_row_older_than_the_stored_version_is_refused_and_changes_nothing(app: Flask, tmp_path: Path,
+                                                                           workers: int) -> None:
+    renewed = {**GOOD, "有效期开始日期": "2026-03-01", "有效期结束日期": "2032-02-29", "考试合格日期": "2026-02-10"}
+    run_import(app, write_csv(tmp_path / "a.csv", [renewed]), workers=workers)
+    report = io.StringIO()
+    older = {**GOOD, "单位名称": "旧单位"}
+    summary = run_import(app, write_csv(tmp_path / "b.csv", [older]), workers=workers, report=report)
+    assert (summary.rejected, summary.updated, summary.accepted) == (1, 0, 0)
+    assert "早于系统中的当前版本（第1版）" in report.getvalue()
+    [found] = lookup(app, GOOD["证件号码"], GOOD["姓名"])
+    assert found.certificate.valid_from == date(2026, 3, 1) and found.certificate.employer is None
+
+
 def test_an_interrupted_import_keeps_whole_batches_and_a_rerun_completes_it(app: Flask, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "a.csv", list(generate_rows(100, seed=5)), headers=HEADERS)
     interrupted_import(app, path, batch_size=40)

@@ -2,7 +2,7 @@
 
 ID numbers and face data are sensitive personal information (PIPL Art. 28; GB/T 35273):
 they are stored as AES-256-GCM ciphertext, and exact lookups go through an HMAC-SHA256
-"blind index" so the database never needs the plain value to find a row.
+"blind index" (cut to 128 bits) so the database never needs the plain value to find a row.
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ def run_lookup(report: Report, samples: int = 2000) -> None:
         ours.append(time.perf_counter() - started)
         assert found, (number, name)
         started = time.perf_counter()
-        cursor.execute("SELECT id, name FROM people WHERE id_hash = %s", (registry.id_lookup_hash(pii, number),))
+        cursor.execute("SELECT id, name FROM people WHERE id_hash = %s", (registry.id_lookup_key(pii, number),))
         cursor.fetchall()
         base.append(time.perf_counter() - started)
     raw.close()

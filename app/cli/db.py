@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -9,6 +11,7 @@ from alembic import command
 from alembic.config import Config
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import Connection
 
 from app.storage.db import Database
 
@@ -27,9 +30,42 @@ def alembic_config(database: Database) -> Config:
 def upgrade(database: Database, revision: str = "head") -> None:
     """Bring the schema to `revision` (used by the CLI, tests and start-up)."""
     cfg = alembic_config(database)
-    with database.engine.begin() as connection:
+    with migrating(database) as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
+
+
+def downgrade(database: Database, revision: str) -> None:
+    """Step the schema back to `revision`."""
+    cfg = alembic_config(database)
+    with migrating(database) as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+
+
+@contextmanager
+def migrating(database: Database) -> Iterator[Connection]:
+    """A connection whose transaction holds the whole migration.
+
+    On SQLite, foreign keys are off meanwhile: a migration that changes a column type rebuilds the
+    table (copy, drop, rename), and dropping a table that others point at would fail or cascade.
+    This is SQLite's documented procedure for schema changes; `foreign_key_check` runs before the
+    commit, so a migration that broke a reference is rolled back.
+    """
+    with database.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # takes effect only outside a transaction
+            connection.commit()
+        try:
+            with connection.begin():
+                yield connection
+                if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()):
+                    raise RuntimeError(f"migration left {len(broken)} broken references, first: {broken[0]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 @group.command("upgrade")
@@ -44,11 +80,7 @@ def upgrade_command(revision: str) -> None:
 @click.argument("revision")
 def downgrade_command(revision: str) -> None:
     """Step the schema back to REVISION."""
-    database = current_app.extensions["db"]
-    cfg = alembic_config(database)
-    with database.engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, revision)
+    downgrade(current_app.extensions["db"], revision)
 
 
 @group.command("current")

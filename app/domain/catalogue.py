@@ -110,6 +110,9 @@ class Catalogue:
         self.personnel_types = personnel_types
         self.authorities = authorities
         self._items = {i.code: i for c in categories for i in c.items}
+        self._category_names: dict[str, list[Category]] = {}
+        for c in categories:
+            self._category_names.setdefault(name_key(c.name), []).append(c)
         self._industry_names = _index(industries)
         self._personnel_names = _index(personnel_types)
         self._authority_names = _index(authorities)
@@ -126,8 +129,7 @@ class Catalogue:
 
     def find_category(self, name: str, on: dt.date) -> Category | None:
         """Return the category called `name` in force on `on`."""
-        key = name_key(name)
-        return next((c for c in self.categories if name_key(c.name) == key and c.in_force(on)), None)
+        return next((c for c in self._category_names.get(name_key(name), ()) if c.in_force(on)), None)
 
     def find_item(self, category_name: str, item_name: str, on: dt.date) -> Item | None:
         """Return the item of that category in force on `on`; a missing trailing 作业 is tolerated."""

@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import hashlib
 import math
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -69,6 +70,7 @@ KNOWN_COLUMNS = (
     "签发机关",
     "照片",
 )
+_CANONICAL = frozenset(KNOWN_COLUMNS)
 # Other spellings of the same column seen on older cards and exports.
 COLUMN_ALIASES = {
     "准操项目": "操作项目",
@@ -169,6 +171,8 @@ def check_headers(headers: Iterable[object]) -> HeaderReport:
 
 def parse_date(value: Cell) -> dt.date:
     """Read a date from text, an Excel date cell or an Excel serial number; raise CellError."""
+    if value.__class__ is str:  # CSV cells: by far the most common
+        return _date_from_text(value)
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -218,16 +222,15 @@ class _Row:
         self.errors: list[RowError] = []
         self.failed: set[str] = set()
         # One pass: trim text, blank -> None, formulas refused. This runs for every imported row.
-        self.cells: dict[str, Cell] = {}
-        for key, value in row.items():
-            column = canonical_header(key)
-            if isinstance(value, str):
-                value = value.strip() or None
-                # A formula cell read without cached values is its source text: never guess its value.
-                if value is not None and value[0] == "=":
-                    self.fail(column, "单元格含公式，请粘贴为数值")
-                    value = None
-            self.cells[column] = value
+        self.cells: dict[str, Cell] = {
+            key if key in _CANONICAL else canonical_header(key):  # readers pass canonical names
+            (value.strip() or None) if value.__class__ is str else value
+            for key, value in row.items()}
+        for column, value in self.cells.items():
+            # A formula cell read without cached values is its source text: never guess its value.
+            if value.__class__ is str and value[0] == "=":
+                self.fail(column, "单元格含公式，请粘贴为数值")
+                self.cells[column] = None
 
     def fail(self, column: str, message: str) -> None:
         self.errors.append(RowError(self.number, column, message))
@@ -474,6 +477,7 @@ def _photo(value: str) -> str:
 
 
 _RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(CertificateRecord))
+_record_values = operator.attrgetter(*_RECORD_FIELDS)
 _DATE_FIELDS = tuple("dt.date" in str(f.type) for f in dataclasses.fields(CertificateRecord))
 _NONE, _SEPARATOR = "\x00", "\x1f"  # validation lets no control character into a record
 
@@ -484,12 +488,10 @@ def record_text(record: CertificateRecord) -> str:
     It is what the fingerprint hashes, and the compact form in which validation workers send
     records to the writer (see record_from_text).
     """
-    # Hand-rolled rather than dataclasses.asdict: asdict deep-copies and dominated import time.
-    parts = []
-    for name in _RECORD_FIELDS:
-        value = getattr(record, name)
-        parts.append(_NONE if value is None else value.isoformat() if isinstance(value, dt.date) else str(value))
-    return _SEPARATOR.join(parts)
+    # Hand-rolled rather than dataclasses.asdict (which deep-copies): this runs for every imported
+    # row. Every field is text, a date or None.
+    return _SEPARATOR.join([value if value.__class__ is str else _NONE if value is None else value.isoformat()
+                            for value in _record_values(record)])
 
 
 def record_from_text(text: str) -> CertificateRecord:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import gc
 import hashlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -107,21 +109,47 @@ def import_source(source: Source, name: str, digest: str, database: Database, pi
     report = ReportWriter(opts.report, source.headers)
     checked = checked_rows(source.rows, catalogue, pii, opts.workers, ahead=opts.batch_size + 1000,
                            rendered=renders_ahead(database.engine))
+
+    def write(batch: list[Entry], counted: ImportSummary) -> Outcome:
+        """One batch in one transaction, with the run's progress as of its end."""
+        with database.session() as session:
+            outcome = writer.write(session, batch)
+            if opts.dry_run:
+                session.rollback()
+            else:
+                _count(counted, outcome)
+                _progress_run(session, run_id, counted)
+        return outcome
+
+    pending: tuple[Future[Outcome], int] | None = None
+
+    def written() -> None:
+        """Wait for the batch in flight and count it."""
+        nonlocal pending
+        if pending is not None:
+            future, rows = pending
+            pending = None
+            _count(summary, future.result(), report)
+            if opts.on_progress:
+                opts.on_progress(rows)
+
     try:
-        with _collector_paused():
+        # Batch N is written on its own thread while this one gathers batch N+1 (takes validated
+        # rows, checks duplicates, reports rejects): the database's time on one overlaps the
+        # Python time of the other. One batch at a time is in flight, so the writer still sees
+        # every earlier batch committed.
+        with _collector_paused(), ThreadPoolExecutor(1, thread_name_prefix="import-writer") as thread:
             batches = _batches(checked, summary, report, opts.batch_size, remember_all=opts.dry_run)
             for number, (batch, rows) in enumerate(batches, 1):
-                with database.session() as session:
-                    _count(summary, writer.write(session, batch), report)
-                    if opts.dry_run:
-                        session.rollback()
-                    else:
-                        _progress_run(session, run_id, summary)
-                if opts.on_progress:
-                    opts.on_progress(rows)
+                written()
+                pending = thread.submit(write, batch, dataclasses.replace(summary)), rows
                 if number % COLLECT_EVERY == 0:
                     gc.collect(1)  # cycles made since the last collection; older objects are not scanned
+            written()
     except BaseException:
+        # Leaving the `with` waited for a batch in flight: count it if it was committed.
+        with contextlib.suppress(BaseException):
+            written()
         _finish_run(database, run_id, summary, "failed")
         raise
     _finish_run(database, run_id, summary, "finished")
@@ -153,14 +181,15 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _count(summary: ImportSummary, outcome: Outcome, report: ReportWriter) -> None:
+def _count(summary: ImportSummary, outcome: Outcome, report: ReportWriter | None = None) -> None:
     summary.accepted += outcome.accepted
     summary.updated += outcome.updated + outcome.reissued
     summary.reissued += outcome.reissued
     summary.unchanged += outcome.unchanged
     summary.rejected += len(outcome.refused)
-    for entry, error in outcome.refused:
-        report.write([error], entry.row)
+    if report is not None:
+        for entry, error in outcome.refused:
+            report.write([error], entry.row)
 
 
 def _check_columns(source: Source, opts: ImportOptions) -> list[str]:
@@ -211,7 +240,7 @@ def _batches(checked: Iterator[tuple[int, dict[str, Any], Checked]], summary: Im
 def _check_duplicate(number: int, prepared: Prepared, seen: dict[int, int]) -> RowError | None:
     """The same certificate twice in one file: exact repeats and conflicts are both reported."""
     # One small int per key and per value (60-bit key; row number << 28 | 28 bits of fingerprint).
-    key = prepared.cert_key
+    key = prepared.cert_slot
     print_ = int(prepared.fingerprint[:7], 16)
     first = seen.get(key)
     if first is None:

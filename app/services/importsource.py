@@ -79,7 +79,7 @@ def _open_csv(path: Path) -> Source:
         with fh:
             try:
                 for cells in reader:
-                    if any(c.strip() for c in cells):
+                    if "".join(cells).strip():  # not a blank line
                         yield reader.line_num, _row_dict(columns, cells)
             except csv.Error as exc:
                 raise ImportRefused(f"第{reader.line_num}行CSV格式错误：{exc}") from exc

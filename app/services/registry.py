@@ -19,14 +19,24 @@ from app.storage.models import Certificate, Person
 from app.storage.models import RenewalReview as ReviewRow
 
 
+def id_lookup_key(pii: PiiCipher, id_number: str) -> bytes:
+    """Blind index of a normalised ID number, as stored (16 bytes)."""
+    return pii.blind_key("id", id_number)
+
+
+def cert_lookup_key(pii: PiiCipher, cert_no: str) -> bytes:
+    """Blind index of a certificate number, as stored (case-insensitive: 't' and 'T' are the same)."""
+    return pii.blind_key("cert", cert_no.strip().upper())
+
+
 def id_lookup_hash(pii: PiiCipher, id_number: str) -> str:
-    """Blind index of a normalised ID number."""
-    return pii.blind_index("id", id_number)
+    """`id_lookup_key` as the ORM column takes it (hex)."""
+    return id_lookup_key(pii, id_number).hex()
 
 
 def cert_lookup_hash(pii: PiiCipher, cert_no: str) -> str:
-    """Blind index of a certificate number (case-insensitive: 't' and 'T' are the same)."""
-    return pii.blind_index("cert", cert_no.strip().upper())
+    """`cert_lookup_key` as the ORM column takes it (hex)."""
+    return cert_lookup_key(pii, cert_no).hex()
 
 
 @dataclass(frozen=True, slots=True)

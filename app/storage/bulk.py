@@ -64,8 +64,10 @@ def render(values: tuple[Any, ...]) -> str:
     out = []
     for value in values:
         kind = type(value)
-        if kind is str and _INERT(value):
-            out.append("'" + value + "'")
+        if kind is str:
+            out.append(_TEXT.get(value) or _text_literal(value))
+        elif kind is bytes:
+            out.append("X'" + value.hex() + "'")
         elif kind is int:
             out.append(str(value))
         elif value is None:
@@ -73,6 +75,20 @@ def render(values: tuple[Any, ...]) -> str:
         else:
             out.append(literal(value))
     return ",".join(out)
+
+
+# Literals of recent text values. Import rows repeat most of theirs (certificate types, codes,
+# authorities, employers, dates), and a dictionary hit is several times cheaper than the check.
+_TEXT: dict[str, str] = {}
+_TEXT_MAX = 8192
+
+
+def _text_literal(value: str) -> str:
+    rendered = literal(value)
+    if len(_TEXT) >= _TEXT_MAX:
+        _TEXT.clear()
+    _TEXT[value] = rendered
+    return rendered
 
 
 def concat(*parts: Values) -> Values:
@@ -137,7 +153,7 @@ class BulkSql:
             out += [tuple(r) for r in connection.exec_driver_sql(head + ",".join([one] * len(chunk)) + tail, params)]
         return out
 
-    def select_in(self, table: Table, columns: Sequence[str], key: str, keys: Sequence[str],
+    def select_in(self, table: Table, columns: Sequence[str], key: str, keys: Sequence[str] | Sequence[bytes],
                   current_only: bool = False) -> list[tuple[Any, ...]]:
         """Rows (tuples of `columns`, as the driver returns them) whose `key` is listed.
 

@@ -337,3 +337,59 @@ def test_without_insert_returning_the_new_ids_are_looked_up_instead(app: Flask, 
     sample = reviewed[0]
     [found] = [f for f in lookup(app, sample["证件号码"], sample["姓名"]) if f.certificate.kind == "special_ops"][:1]
     assert [r.due_date.isoformat() for r in found.certificate.reviews] == [sample["应复审日期"]]
+
+
+def test_two_validation_workers_keep_file_order(app: Flask, tmp_path: Path) -> None:
+    rows = list(generate_rows(2100, seed=13))
+    rows[1777] = {**rows[1777], "证件号码": "110105194912310021"}  # bad check digit, in the 4th chunk
+    path = write_csv(tmp_path / "a.csv", rows, headers=HEADERS)
+    report = io.StringIO()
+    summary = run_import(app, path, workers=2, batch_size=700, report=report)
+    assert (summary.rows, summary.accepted, summary.rejected) == (2100, 2099, 1)
+    assert list(csv.reader(io.StringIO(report.getvalue())))[1][0] == "1779"  # header line + 1-based
+    with app.extensions["db"].session() as session:
+        rows_written = session.scalars(select(Certificate.import_row).order_by(Certificate.id)).all()
+    assert rows_written == sorted(rows_written)
+
+
+def test_a_failing_validation_worker_stops_the_run_with_its_traceback(app: Flask, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.services import importpipeline
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise ZeroDivisionError("a bug in validation")
+
+    monkeypatch.setattr(importpipeline, "prepare", broken)  # the forked worker inherits it
+    path = write_csv(tmp_path / "a.csv", list(generate_rows(20, seed=5)), headers=HEADERS)
+    with pytest.raises(RuntimeError, match="ZeroDivisionError: a bug in validation"):
+        run_import(app, path, workers=1)
+    assert count(app, Certificate) == 0
+    with app.extensions["db"].session() as session:
+        assert session.scalars(select(ImportRun.status)).one() == "failed"
+
+
+def test_a_batch_that_fails_to_write_stops_the_run_and_keeps_the_batches_before_it(
+        app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Batches are written on their own thread while the next one is gathered: a failure there
+    # must still reach the caller, after the batches before it were committed.
+    from app.services.importwriter import BatchWriter
+
+    write = BatchWriter.write
+    calls = []
+
+    def fail_third(self: BatchWriter, session: Any, entries: Any) -> Any:
+        calls.append(len(entries))
+        if len(calls) == 3:
+            raise OSError("disk full")
+        return write(self, session, entries)
+
+    monkeypatch.setattr(BatchWriter, "write", fail_third)
+    path = write_csv(tmp_path / "a.csv", list(generate_rows(100, seed=5)), headers=HEADERS)
+    with pytest.raises(OSError, match="disk full"):
+        run_import(app, path, batch_size=20, workers=1)
+    assert count(app, Certificate) == 40
+    with app.extensions["db"].session() as session:
+        run = session.scalars(select(ImportRun)).one()
+        assert (run.status, run.accepted) == ("failed", 40)
+    monkeypatch.undo()
+    assert run_import(app, path, batch_size=20).accepted == 60

@@ -11,16 +11,16 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
-from sqlalchemy import inspect, select, text, update
+from sqlalchemy import inspect, select, text
 
-from app.cli.db import upgrade
+from app.cli.db import downgrade, upgrade
 from app.domain.catalogue import Catalogue
 from app.services import registry
 from app.services.demo import HEADERS, generate_rows
 from app.services.importer import ImportOptions, import_file
 from app.services.registry import cert_lookup_hash, id_lookup_hash
 from app.storage.db import Base, Database
-from app.storage.models import Certificate, Person
+from app.storage.models import Person
 
 
 def test_the_migrated_schema_matches_the_models(app: Flask) -> None:
@@ -43,8 +43,9 @@ def test_upgrade_via_the_command_line_reports_the_head(app: Flask) -> None:
     assert result.exit_code == 0 and "head" in result.output
 
 
-def test_0006_cuts_stored_keys_so_everyone_is_still_found(app: Flask, tmp_path: Path) -> None:
-    """A database written before 0006 (64-digit keys) finds its holders after the upgrade."""
+def test_0006_and_0007_keep_everyone_findable(app: Flask, tmp_path: Path) -> None:
+    """A database written before 0006 (64 hex digits) finds its holders after 0006 (32 digits)
+    and 0007 (16 bytes); 0007 also steps back down to hex text and up again."""
     database: Database = app.extensions["db"]
     pii = app.extensions["pii"]
     rows = list(generate_rows(3, seed=4))
@@ -58,16 +59,21 @@ def test_0006_cuts_stored_keys_so_everyone_is_still_found(app: Flask, tmp_path: 
     def full(*parts: str) -> str:  # what blind_index returned before 0006
         return hmac.new(pii._hash_key, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
 
+    downgrade(database, "0006_short_blind_indexes")
     with database.engine.begin() as conn:
+        assert set(conn.scalars(text("SELECT LENGTH(id_hash) FROM people"))) == {32}  # hex text again
         for row in rows:
-            conn.execute(update(Person).where(Person.id_hash == id_lookup_hash(pii, row["证件号码"]))
-                         .values(id_hash=full("id", row["证件号码"])))
-            conn.execute(update(Certificate).where(Certificate.cert_no_hash == cert_lookup_hash(pii, row["证书编号"]))
-                         .values(cert_no_hash=full("cert", row["证书编号"].strip().upper())))
+            conn.execute(text("UPDATE people SET id_hash = :new WHERE id_hash = :old"),
+                         {"new": full("id", row["证件号码"]), "old": id_lookup_hash(pii, row["证件号码"])})
+            conn.execute(text("UPDATE certificates SET cert_no_hash = :new WHERE cert_no_hash = :old"),
+                         {"new": full("cert", row["证书编号"].strip().upper()),
+                          "old": cert_lookup_hash(pii, row["证书编号"])})
         conn.execute(text("UPDATE alembic_version SET version_num = '0005_drop_redundant_index'"))
     upgrade(database)
     with database.session() as session:
         assert {len(h) for h in session.scalars(select(Person.id_hash))} == {32}
+        assert set(session.scalars(text("SELECT LENGTH(id_hash) FROM people"))) == {16}  # raw bytes
+        assert set(session.scalars(text("SELECT LENGTH(cert_no_hash) FROM certificates"))) == {16}
         for row in rows:
             found = registry.find_by_number_and_name(session, pii, row["证件号码"], row["姓名"], date(2026, 11, 28))
             assert found, row["证件号码"]

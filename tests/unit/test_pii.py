@@ -52,3 +52,12 @@ def test_a_blind_index_is_the_start_of_the_full_hmac() -> None:
 def test_a_key_of_the_wrong_size_is_refused() -> None:
     with pytest.raises(ValueError, match="32 bytes"):
         PiiCipher(b"short")
+
+
+def test_the_stored_key_is_16_bytes_and_the_blind_index_its_hex() -> None:
+    pii = PiiCipher(KEY)
+    key = pii.blind_key("id", "11010519491231002X")
+    assert isinstance(key, bytes) and len(key) == 16
+    assert pii.blind_index("id", "11010519491231002X") == key.hex()
+    full = hmac.new(pii._hash_key, b"id\x1f11010519491231002X", hashlib.sha256).digest()
+    assert key == full[:16]

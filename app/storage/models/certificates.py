@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.storage.db import Base, Blob
 from app.storage.models._common import utcnow
+from app.storage.types import BlindIndex
 
 
 class Photo(Base):
@@ -28,7 +29,7 @@ class Photo(Base):
     __tablename__ = "photos"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    digest: Mapped[str] = mapped_column(String(64), unique=True)  # 32 hex digits, see Person.id_hash
+    digest: Mapped[str] = mapped_column(BlindIndex(), unique=True)  # keyed hash of the image, see Person.id_hash
     content_type: Mapped[str] = mapped_column(String(32))
     data_enc: Mapped[bytes] = mapped_column(Blob)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -51,7 +52,7 @@ class Certificate(Base):
     public_id: Mapped[str] = mapped_column(String(24), unique=True)
     # Looked up through uq_cert_no_version (its leading column): no index of its own, one less
     # random-key B-tree to maintain on every import.
-    cert_no_hash: Mapped[str] = mapped_column(String(64))  # 32 hex digits (blind index), see Person.id_hash
+    cert_no_hash: Mapped[str] = mapped_column(BlindIndex())  # blind index of the 证号, see Person.id_hash
     cert_no_enc: Mapped[bytes] = mapped_column(LargeBinary(512))
     cert_no_masked: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.storage.db import Base
 from app.storage.models._common import utcnow
+from app.storage.types import BlindIndex
 
 
 class Person(Base):
@@ -18,8 +19,8 @@ class Person(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     id_type: Mapped[str] = mapped_column(String(16), default="居民身份证")
-    # 32 hex digits since migration 0006; declared 64 wide so that no table had to be rebuilt.
-    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # 16 bytes in the database since migration 0007 (32 hex digits in Python).
+    id_hash: Mapped[str] = mapped_column(BlindIndex(), unique=True)
     id_number_enc: Mapped[bytes] = mapped_column(LargeBinary(512))
     id_masked: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(64))

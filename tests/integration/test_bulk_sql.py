@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from flask import Flask
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from app.storage.bulk import BulkSql, concat, literal, render
 from app.storage.models import Person
@@ -16,15 +17,33 @@ from app.storage.models import Person
     (None, "NULL"), (True, "1"), (False, "0"), (42, "42"), (b"\x00\xff'", "X'00ff27'"), (b"", "X''"),
     ("ab12cd", "'ab12cd'"), ("2026-11-28", "'2026-11-28'"), ("1101**********1234", "'1101**********1234'"),
     ("2026-11-28 10:00:00.123", "'2026-11-28 10:00:00.123'"), ("", "''"),
+    ("张三", "'张三'"), ("阿依古丽·买买提", "'阿依古丽·买买提'"), ("100%", "'100%'"), ('"', "'\"'"), ("x;--", "'x;--'"),
+    ("\u2019", "'\u2019'"),
 ])
-def test_inert_values_are_quoted_as_they_are(value: object, rendered: str) -> None:
+def test_text_without_quotes_backslashes_or_control_characters_is_quoted_as_it_is(value: object, rendered: str,
+                                                                                 ) -> None:
     assert literal(value) == rendered
 
 
-@pytest.mark.parametrize("value", ["O'Brien", "back\\slash", "张三", "a\nb", "100%", '"', "x;--", "\u2019",
-                                   "\\'; DROP TABLE people; --"])
-def test_any_other_text_becomes_a_hex_literal(value: str) -> None:
+@pytest.mark.parametrize("value", ["O'Brien", "back\\slash", "a\nb", "tab\there", "nul\x00", "del\x7f",
+                                   "\\'; DROP TABLE people; --", "张'三"])
+def test_text_that_could_end_or_escape_a_quoted_string_becomes_a_hex_literal(value: str) -> None:
     assert literal(value) == "_utf8mb4 X'" + value.encode().hex() + "'"
+
+
+def test_bulk_statements_refuse_a_connection_that_is_not_utf8mb4(app: Flask) -> None:
+    # The quoted literals are UTF-8: another connection character set would read them differently.
+    db = app.extensions["db"]
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite binds its parameters; no literals are rendered")
+    from app.storage.db import make_engine
+
+    engine = make_engine(db.engine.url.set(query={"charset": "latin1"}).render_as_string(hide_password=False))
+    try:
+        with Session(engine) as session, pytest.raises(ValueError, match="utf8mb4"):
+            BulkSql(session)
+    finally:
+        engine.dispose()
 
 
 def test_values_that_have_no_driver_form_are_refused() -> None:
@@ -34,8 +53,8 @@ def test_values_that_have_no_driver_form_are_refused() -> None:
 
 def test_concat_binds_tuples_and_renders_once_any_part_is_rendered() -> None:
     assert concat((1, "a"), ("b",)) == (1, "a", "b")
-    joined = concat((1, None), render(("张", b"\x01")), ("2026-11-28",))
-    assert joined == "1,NULL,_utf8mb4 X'e5bca0',X'01','2026-11-28'"
+    joined = concat((1, None), render(("张", "O'", b"\x01")), ("2026-11-28",))
+    assert joined == "1,NULL,'张',_utf8mb4 X'4f27',X'01','2026-11-28'"
 
 
 def test_insert_returns_the_new_keys_and_lookups_find_them(app: Flask) -> None:

@@ -81,6 +81,13 @@ def render(values: tuple[Any, ...]) -> str:
     return ",".join(out)
 
 
+def text_literal(value: str | None) -> str:
+    """`literal` of text or None, remembering recent values: import rows repeat most of theirs."""
+    if value is None:
+        return "NULL"
+    return _TEXT.get(value) or _text_literal(value)
+
+
 # Literals of recent text values. Import rows repeat most of theirs (certificate types, codes,
 # authorities, employers, dates), and a dictionary hit is several times cheaper than the check.
 _TEXT: dict[str, str] = {}

@@ -94,3 +94,16 @@ def test_the_birth_date_is_read_from_the_number() -> None:
 )
 def test_masking_keeps_four_characters_at_each_end(value: str, masked: str) -> None:
     assert mask_middle(value) == masked
+
+
+@pytest.mark.parametrize("days", [0, -1, -365 * 30])
+def test_without_a_given_day_births_up_to_the_real_today_are_accepted(days: int) -> None:
+    first17 = "110105" + (dt.date.today() + dt.timedelta(days=days)).strftime("%Y%m%d") + "001"
+    number = first17 + check_character(first17)
+    assert normalize_id_number(number) == number
+
+
+def test_without_a_given_day_a_birth_after_the_real_today_is_refused() -> None:
+    first17 = "110105" + (dt.date.today() + dt.timedelta(days=1)).strftime("%Y%m%d") + "001"
+    with pytest.raises(IdNumberError, match="合理范围"):
+        normalize_id_number(first17 + check_character(first17))

@@ -246,6 +246,8 @@ class _Row:
     def text(self, column: str, required: bool = True) -> str | None:
         """Return the cell as trimmed text, reporting it when required and empty."""
         value = self.cells.get(column)
+        if value.__class__ is str:  # nearly always: checked first
+            return value
         if value is None:
             if required and column not in self.failed:
                 self.fail(column, f"“{column}”不能为空")

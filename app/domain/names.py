@@ -13,6 +13,7 @@ MIDDLE_DOT = "\u00b7"  # GB 18030 / 公安部 practice for names of ethnic minor
 # bullet operator, dot operator, Hangul araea, full-width and ASCII full stops, word separator.
 _DOT_VARIANTS = "\u2022\u30fb\uff65\u2027\u2219\u22c5\u318d\uff0e.\u2e31\u0387\u16eb"
 _DOTS = str.maketrans({c: MIDDLE_DOT for c in _DOT_VARIANTS})
+_HAN_ONLY = re.compile(f"[\u4e00-\u9fff]{{1,{MAX_NAME_LENGTH}}}").fullmatch  # CJK Unified Ideographs
 _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f]) +(?=[^\x00-\x7f])")
 
 
@@ -22,6 +23,8 @@ class PersonNameError(UserError, ValueError):
 
 def normalize_name(raw: str) -> str:
     """Return the canonical form of a person's name or raise PersonNameError."""
+    if _HAN_ONLY(raw):  # most names: nothing below would change them (NFKC keeps these code points)
+        return raw
     text = unicodedata.normalize("NFKC", raw).translate(_DOTS)
     text = text.replace("\u200b", "").replace("\ufeff", "")  # invisible leftovers of copy-paste
     _reject_bad_characters(text)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.domain.importrows import CertificateRecord, RowError
 from app.services.importpipeline import CERT_ROW, PERSON_ROW, Prepared
 from app.services.photos import PhotoError, PhotoStore
-from app.storage.bulk import BulkSql, Values, concat, literal
+from app.storage.bulk import BulkSql, Values, concat, literal, render
 from app.storage.models import Certificate, CertificateChange, Person, RenewalReview
 from app.storage.models._common import utcnow
 
@@ -33,8 +33,7 @@ _CERT_COLUMNS = ("public_id", "version", "is_current", "person_id", "photo_id", 
 _PERSON_COLUMNS = (*PERSON_ROW, "created_at", "updated_at")
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """An accepted row: its number, raw cells (for the report) and the prepared record."""
 
     number: int
@@ -129,7 +128,8 @@ class BatchWriter:
         now = utcnow().isoformat(sep=" ")
         new = [key for key in wanted if key not in found]
         if new:
-            stamps = (now, now)
+            # Rendered once (MySQL text), not for every row.
+            stamps: Values = render((now, now)) if isinstance(wanted[new[0]].person_values, str) else (now, now)
             ids = bulk.insert(table, _PERSON_COLUMNS, [concat(wanted[key].person_values, stamps) for key in new],
                               returning=("id_hash", "id"))
             found.update(ids if ids is not None else bulk.select_in(table, ("id_hash", "id"), "id_hash", new))

@@ -285,3 +285,33 @@ def test_control_characters_never_reach_a_record(column: str, control: str) -> N
 def test_a_damaged_record_text_is_refused() -> None:
     with pytest.raises(ValueError, match="fields"):
         record_from_text("张三\x1f男")
+
+
+def test_plain_han_names_take_the_short_way_to_the_same_result() -> None:
+    # normalize_name returns names made only of CJK Unified Ideographs untouched, without the
+    # general path: the general path must agree, and everything else must still go through it.
+    import random
+
+    from app.domain import names
+
+    rng = random.Random(7)
+    samples = ["".join(chr(rng.randint(0x4E00, 0x9FFF)) for _ in range(rng.randint(1, 50))) for _ in range(500)]
+    for name in samples:
+        assert names.normalize_name(name) == name
+        assert names._HAN_ONLY(name) and name == _general_path(name)
+    for other in ["张 三", "张\u3000三", "阿依古丽•买买提", "\uf900", "张三1", "Ａ张"]:
+        assert not names._HAN_ONLY(other)
+    with pytest.raises(PersonNameError, match="过长"):
+        normalize_name("张" * 51)
+
+
+def _general_path(raw: str) -> str:
+    """normalize_name without its shortcut."""
+    from app.domain import names
+
+    shortcut = names._HAN_ONLY
+    names._HAN_ONLY = lambda _text: None  # type: ignore[assignment]
+    try:
+        return names.normalize_name(raw)
+    finally:
+        names._HAN_ONLY = shortcut

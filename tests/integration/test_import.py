@@ -393,3 +393,19 @@ def test_a_batch_that_fails_to_write_stops_the_run_and_keeps_the_batches_before_
         assert (run.status, run.accepted) == ("failed", 40)
     monkeypatch.undo()
     assert run_import(app, path, batch_size=20).accepted == 60
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_a_file_broken_half_way_stops_with_its_line_and_keeps_what_came_before(app: Flask, tmp_path: Path,
+                                                                               workers: int) -> None:
+    rows = list(generate_rows(1201, seed=17))
+    rows[1200] = {**rows[1200], "单位名称": "x" * 70_000}  # over the CSV reader's 64 KB field limit
+    path = write_csv(tmp_path / "a.csv", rows, headers=HEADERS)
+    with pytest.raises(ImportRefused, match="第1202行CSV格式错误"):
+        run_import(app, path, workers=workers, batch_size=100)
+    with app.extensions["db"].session() as session:
+        run = session.scalars(select(ImportRun)).one()
+        assert run.status == "failed"
+        kept = session.scalar(select(func.count()).select_from(Certificate))
+    assert kept == run.accepted and kept >= 1000  # whole batches only, and the rows read before
+    assert run_import(app, write_csv(tmp_path / "b.csv", rows[:1200], headers=HEADERS)).accepted == 1200 - kept

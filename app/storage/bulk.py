@@ -4,7 +4,8 @@ SQLAlchemy's per-parameter processing dominated import time, so these go to the 
 On SQLite the driver binds parameters in C (executemany, multi-row VALUES when keys are to be
 returned, IN-lists of placeholders). On MySQL/MariaDB pymysql would escape
 every value through a chain of Python calls, so statements are rendered here, and the bulk of each
-row can be rendered ahead of time, in the validation workers (`render`): text with no quote, no
+row can be rendered ahead of time, in the validation workers (`render`, or written out with
+`text_literal` where a row is built for every imported line): text with no quote, no
 backslash and no control character (nearly all of it: names, codes, dates, hex) is quoted as is,
 other text becomes a `_utf8mb4 X'hex'` literal, bytes `X'hex'` — forms that mean the same in every
 SQL mode, so no connection is needed to render them. The one assumption, that the connection's
@@ -64,21 +65,7 @@ def literal(value: Any) -> str:
 
 def render(values: tuple[Any, ...]) -> str:
     """Values as the text of a MySQL row, without its parentheses."""
-    # `literal` inlined for the common types: this runs for every imported row.
-    out = []
-    for value in values:
-        kind = type(value)
-        if kind is str:
-            out.append(_TEXT.get(value) or _text_literal(value))
-        elif kind is bytes:
-            out.append("X'" + value.hex() + "'")
-        elif kind is int:
-            out.append(str(value))
-        elif value is None:
-            out.append("NULL")
-        else:
-            out.append(literal(value))
-    return ",".join(out)
+    return ",".join([text_literal(value) if type(value) is str else literal(value) for value in values])
 
 
 def text_literal(value: str | None) -> str:

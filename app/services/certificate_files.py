@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from app.clock import CHINA
 from app.domain.pii import PiiCipher
-from app.domain.qrtoken import CertClaims, CertKind, build_claims, qr_text, sign_certificate
+from app.domain.qrtext import qr_text
+from app.domain.qrtoken import CertClaims, CertKind, build_claims, sign_certificate
 from app.domain.status import StatusResult
 from app.render.certificate import CertificateView, draw_watermark, qr_box, qr_image, render_image
 from app.render.pdf import page_from_image, save_pdf

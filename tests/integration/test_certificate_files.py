@@ -53,7 +53,7 @@ def test_the_rendered_png_carries_a_qr_code_that_verifies_as_genuine(
     with Image.open(io.BytesIO(png)) as image:
         assert image.format == "PNG" and image.width == 1080
     [text] = qr_texts(png)
-    assert text.startswith("http://localhost/v/")
+    assert text.startswith("HTTP://LOCALHOST/V/")
     assert verdict_of(keyed_app, text) == "证书真实有效"
 
 

@@ -131,3 +131,15 @@ def test_a_live_code_decodes_and_expires_after_its_lifetime(
     assert verdict_of(keyed_app, text) == "证书真实有效"
     clock.moment = expires_at
     assert verdict_of(keyed_app, text) == "二维码已过期，请持证人刷新"
+
+
+def test_every_demo_holder_has_a_drawn_portrait(keyed_app: Flask, showcase: list[DemoPerson]) -> None:
+    from app.services.photos import load_photo
+
+    photos = []
+    for holder in showcase:
+        cert = certificate_of(keyed_app, holder)
+        with keyed_app.extensions["db"].session() as session:
+            photos.append(load_photo(session, keyed_app.extensions["pii"], cert.photo_id))
+    assert all(photo is not None and photo.startswith(b"\xff\xd8") for photo in photos)  # JPEG
+    assert len(set(photos)) == len(showcase)

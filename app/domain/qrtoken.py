@@ -17,7 +17,7 @@ from typing import Any
 import cbor2
 from cryptography.exceptions import InvalidSignature
 
-from app.domain.keyring import PublicKeyEntry, SigningKey, b64url, b64url_decode
+from app.domain.keyring import PublicKeyEntry, SigningKey
 
 MAX_TOKEN_BYTES = 600  # a QR of version 15-M holds 412 bytes of URL; anything longer is not ours
 MAX_TEXT_CHARS = 1200
@@ -321,31 +321,6 @@ def verify(token: bytes, keys: Mapping[str, PublicKeyEntry], now: int) -> Verifi
     if expires_at is not None and now >= expires_at:
         return Verification(Outcome.EXPIRED_LIVE_CODE, claims, expires_at=expires_at, **common)
     return Verification(Outcome.GENUINE, claims, expires_at=expires_at, **common)
-
-
-def qr_text(base_url: str, token: bytes) -> str:
-    """The text encoded in the QR code: <base_url>/v/<base64url(token), no padding>."""
-    return f"{base_url.rstrip('/')}/v/{b64url(token)}"
-
-
-def extract_token(text: str) -> bytes | None:
-    """Token bytes from a scanned URL (any host, path ending /v/<token>) or a bare token."""
-    if not isinstance(text, str) or len(text) > MAX_TEXT_CHARS:
-        return None
-    candidate = text.strip()
-    if "/v/" in candidate:
-        candidate = candidate.rsplit("/v/", 1)[1].split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    try:
-        token = b64url_decode(candidate)
-    except ValueError:
-        return None
-    return token if len(token) <= MAX_TOKEN_BYTES else None
-
-
-def verify_text(text: str, keys: Mapping[str, PublicKeyEntry], now: int) -> Verification:
-    """extract_token + verify: the one call for a scanned QR text or a pasted token."""
-    token = extract_token(text)
-    return Verification(Outcome.FORGED) if token is None else verify(token, keys, now)
 
 
 # --- Signed status list ----------------------------------------------------------------------

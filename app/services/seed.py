@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
+import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
 
 from app.domain.catalogue import Catalogue
 from app.domain.pii import PiiCipher
+from app.render.portrait import placeholder_portrait
 from app.services.demo import HEADERS, certificate_row, generate_rows, item_row
-from app.services.importer import ImportSummary, import_source
+from app.services.importer import ImportOptions, ImportSummary, import_source
 from app.services.importsource import Source
 from app.services.registry import id_lookup_hash
 from app.storage.db import Database
@@ -46,8 +50,10 @@ def seed(database: Database, pii: PiiCipher, today: date, count: int = 300) -> t
     catalogue = Catalogue.load_default()
     rows, showcase = _showcase_rows(rng, catalogue, today)
     rows += list(generate_rows(count, seed=7, today=today))
-    summary = _import(database, pii, catalogue, rows)
-    _reissue(database, pii, catalogue, rows[1], today)
+    with tempfile.TemporaryDirectory(prefix="demo-portraits-") as folder:
+        _add_portraits(rows, Path(folder))
+        summary = _import(database, pii, catalogue, rows, Path(folder))
+        _reissue(database, pii, catalogue, rows[1], today, Path(folder))
     _set_admin_states(database, pii, rows)
     return summary, showcase
 
@@ -87,15 +93,24 @@ def _showcase_rows(rng: random.Random, catalogue: Catalogue, today: date) -> tup
     return rows, people
 
 
+def _add_portraits(rows: list[dict[str, Any]], folder: Path) -> None:
+    """A drawn placeholder portrait per holder (never a real face), named in the 照片 column."""
+    for row in rows:
+        name = f"{hashlib.sha256(row['证件号码'].encode()).hexdigest()[:16]}.jpg"
+        (folder / name).write_bytes(placeholder_portrait(int(name[:8], 16)))
+        row["照片"] = name
+
+
 def _import(database: Database, pii: PiiCipher, catalogue: Catalogue, rows: list[dict[str, Any]],
-            ) -> ImportSummary:
+            photos: Path) -> ImportSummary:
+    """Through the real import path, photos included."""
     numbered = ((i + 2, row) for i, row in enumerate(rows))
-    source = Source(list(HEADERS), numbered, len(rows), "demo")
-    return import_source(source, "demo-seed", "demo", database, pii, catalogue)
+    source = Source([*HEADERS, "照片"], numbered, len(rows), "demo")
+    return import_source(source, "demo-seed", "demo", database, pii, catalogue, ImportOptions(photos_dir=photos))
 
 
 def _reissue(database: Database, pii: PiiCipher, catalogue: Catalogue, row: dict[str, Any], today: date,
-             ) -> None:
+             photos: Path) -> None:
     """A second version of the showcase row: the first becomes 已被新版本取代."""
     renewed = dict(row)
     start = today - timedelta(days=30)
@@ -104,7 +119,7 @@ def _reissue(database: Database, pii: PiiCipher, catalogue: Catalogue, row: dict
                     "考试合格日期": (start - timedelta(days=20)).isoformat()})
     renewed.pop("应复审日期", None)
     renewed.pop("实际复审日期", None)
-    _import(database, pii, catalogue, [renewed])
+    _import(database, pii, catalogue, [renewed], photos)
 
 
 def _set_admin_states(database: Database, pii: PiiCipher, rows: list[dict[str, Any]]) -> None:

@@ -13,6 +13,7 @@ EXPIRED_LIVE_EXPLANATION = "这是持证人手机上的动态亮证码，只在�
 NOT_OURS_HEADLINE = "非本系统二维码，谨防假冒"
 NOT_OURS_EXPLANATION = "这不是本系统签发的证书二维码。仿冒网站也会显示“有效”，请只认官方核验网址。"
 OTHER_SITE_EXPLANATION = "该二维码指向 {host}，不是官方核验网址 {official}。仿冒网站也会显示“有效”，请勿相信。"
+DISGUISED_EXPLANATION = "该二维码的网址经过伪装（含“@”），不是本系统签发的证书二维码。请勿相信，请只认官方核验网址。"
 TOO_LONG_EXPLANATION = "内容过长，不是本系统签发的证书二维码。"
 MISSING_RECORD_HEADLINE = "签名有效，但查无证书记录"
 MISSING_RECORD_EXPLANATION = "请联系签发机关核实该证书。"

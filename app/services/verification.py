@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.config import Settings
+from app.domain import qrtext
 from app.domain.keyring import PublicKeyEntry
 from app.domain.pii import PiiCipher
-from app.domain.qrtoken import MAX_TEXT_CHARS, CertClaims, Outcome, Verification, extract_token, verify
+from app.domain.qrtoken import MAX_TEXT_CHARS, CertClaims, Outcome, Verification, verify
 from app.domain.status import StatusResult
 from app.services import registry
 from app.services import verdict_texts as texts
@@ -77,8 +78,9 @@ class Verifier:
     def __init__(self, session: Session, pii: PiiCipher, keys: Callable[[], Mapping[str, PublicKeyEntry]],
                  settings: Settings, clock: Clock) -> None:
         self.session, self.pii, self.keys, self.clock = session, pii, keys, clock
-        self.base_host = (urlsplit(settings.server.base_url).hostname or "").lower()
         self.official_domain = settings.server.official_domain.lower()
+        base_host = (urlsplit(settings.server.base_url).hostname or "").lower()
+        self.our_hosts = frozenset(host for host in (base_host, self.official_domain) if host)
 
     def verify_text(self, text: str) -> Verdict:
         """Any scanned or pasted text: our URL or token, a certificate number, or something else."""
@@ -88,14 +90,18 @@ class Verifier:
         if "/" in candidate or "." in candidate or ":" in candidate:
             return self._verify_url(candidate)
         if len(candidate) >= _MIN_TOKEN_CHARS:
-            return self.verify_token(candidate)
+            return self._verify_bytes(qrtext.decode_bare(candidate))
         if _CERT_NUMBER.fullmatch(candidate):
             return self._cert_number(candidate)
         return self._not_ours(texts.NOT_OURS_EXPLANATION)
 
-    def verify_token(self, token_text: str) -> Verdict:
-        """The token part of /v/<token> (base64url); anything malformed is a forgery."""
-        token = extract_token(token_text) if "/" not in token_text else None
+    def verify_token(self, token_text: str, marker: str = qrtext.BASE64URL_SEGMENT) -> Verdict:
+        """The token part of /v/<token> (base64url) or /V/<token> (base32); anything malformed is forged."""
+        token = qrtext.decode_segment(marker, token_text) if len(token_text) <= MAX_TEXT_CHARS else None
+        return self._verify_bytes(token)
+
+    def _verify_bytes(self, token: bytes | None) -> Verdict:
+        """Undecodable text is a forgery; decoded bytes are checked against our keys."""
         if token is None:
             return self._simple(FORGED, texts.FORGED_HEADLINE, texts.FORGED_EXPLANATION)
         return self._from_verification(verify(token, self.keys(), int(self.clock.now().timestamp())))
@@ -114,23 +120,17 @@ class Verifier:
     def _not_ours(self, explanation: str) -> Verdict:
         return self._simple(NOT_OURS, texts.NOT_OURS_HEADLINE, explanation)
 
-    def _is_our_host(self, host: str) -> bool:
-        return bool(host) and host in (self.base_host, self.official_domain)
-
     def _verify_url(self, text: str) -> Verdict:
         """Our URL → verify the token in it; any other host → not ours (a look-alike site, maybe)."""
-        url = text if "://" in text else "http://" + text
-        try:
-            parts = urlsplit(url)
-            host = (parts.hostname or "").lower()
-        except ValueError:
-            return self._not_ours(texts.NOT_OURS_EXPLANATION)
-        if parts.scheme not in ("http", "https") or not self._is_our_host(host):
-            shown = host[:64] or "其他网址"
+        scanned = qrtext.judge_url(text, self.our_hosts)
+        if scanned.kind == qrtext.UrlKind.OTHER_SITE:
+            shown = scanned.host[:64] or "其他网址"
             return self._not_ours(texts.OTHER_SITE_EXPLANATION.format(host=shown, official=self.official_domain))
-        if "/v/" not in parts.path:
+        if scanned.kind == qrtext.UrlKind.DISGUISED:
+            return self._not_ours(texts.DISGUISED_EXPLANATION)
+        if scanned.kind == qrtext.UrlKind.NOT_A_CODE:
             return self._not_ours(texts.NOT_OURS_EXPLANATION)
-        return self.verify_token(parts.path.rsplit("/v/", 1)[1].rstrip("/"))
+        return self._verify_bytes(scanned.token)
 
     def _from_verification(self, result: Verification) -> Verdict:
         if result.outcome == Outcome.FORGED:

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 
 from app.domain.idnumber import IdNumberError, normalize_id_number
 from app.domain.names import PersonNameError
+from app.domain.qrtext import BASE32_SEGMENT, BASE64URL_SEGMENT
 from app.domain.qrtoken import MAX_TEXT_CHARS, id_number_matches
 from app.integrations import rediskeys
 from app.services import keyring, lookup_limits, status_list
@@ -36,7 +37,7 @@ def tone(verdict: Verdict) -> str:
 
 
 def _page(token: str, id_check: dict[str, str] | None = None) -> Response:
-    verdict = deps.verifier().verify_token(token if len(token) <= MAX_TEXT_CHARS else "")
+    verdict = _verdict(token)
     html = render_template("verify/page.html", verdict=verdict, tone=tone(verdict), id_check=id_check,
                            official_domain=deps.settings().server.official_domain,
                            can_check_id=verdict.claims is not None and verdict.outcome == GENUINE)
@@ -46,16 +47,24 @@ def _page(token: str, id_check: dict[str, str] | None = None) -> Response:
     return response
 
 
+def _verdict(token: str) -> Verdict:
+    """The verdict for the token in this request's path: /V/ is base32, /v/ base64url (docs/qr-format.md)."""
+    marker = BASE32_SEGMENT if request.path.startswith("/V/") else BASE64URL_SEGMENT
+    return deps.verifier().verify_token(token if len(token) <= MAX_TEXT_CHARS else "", marker)
+
+
 @bp.get("/v/<path:token>")
+@bp.get("/V/<path:token>")
 def page(token: str) -> Response:
-    """The verdict page for a scanned QR code."""
+    """The verdict page for a scanned QR code (base64url under /v/, base32 under /V/)."""
     return _page(token)
 
 
 @bp.post("/v/<path:token>")
+@bp.post("/V/<path:token>")
 def check_id_number(token: str) -> Response:
     """The inspector types the ID number from the holder's ID card: 一致 or 不一致 (no database)."""
-    verdict = deps.verifier().verify_token(token if len(token) <= MAX_TEXT_CHARS else "")
+    verdict = _verdict(token)
     raw = request.form.get("id_number", "")[:40]
     if verdict.claims is None:
         return _page(token)

@@ -41,6 +41,8 @@ def test_a_complete_production_configuration_is_accepted() -> None:
     ({"security": {"data_key": "short"}}, "security.data_key"),
     ({"wechat": {"message_mode": "secure"}}, "wechat.message_mode"),
     ({"database": {"url": ""}}, "database.url"),
+    ({"signing": {"live_code_ttl": 300}}, "signing.live_code_ttl"),  # a screenshot would verify for 5 minutes
+    ({"signing": {"live_code_ttl": 5}}, "signing.live_code_ttl"),
 ])
 def test_a_bad_value_is_an_error_naming_the_key(mapping: dict[str, dict[str, object]], named: str) -> None:
     with pytest.raises(ConfigError, match=named.replace("[", r"\[").replace("]", r"\]")):

@@ -1,4 +1,4 @@
-"""HTTP blueprints: wechat (webhook), h5 (worker pages), verify, admin, api, dev (simulator)."""
+"""HTTP blueprints: wechat (webhook), h5 (worker pages), verify, inspect, admin, api, dev (simulator)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ def register_web(app: Flask) -> None:
     from app.web import verify  # issue 5: /v/<token>, /api/verify, jwks, status list
 
     app.register_blueprint(verify.bp)
+    from app.web import inspect  # issue 14: /inspect/offline, the offline verifier
+
+    app.register_blueprint(inspect.bp)
     settings = app.config["SETTINGS"]
     if settings.server.dev_tools:
         from app.web import dev

@@ -72,6 +72,7 @@ OFFLINE_CERT_NUMBER_EXPLANATION = ("这只是证书编号，没有防伪签名�
 # Wording the offline page builds at run time (ages, warnings, errors).
 OFFLINE_UI: dict[str, str] = {
     "list_age": "状态列表更新于 {age}",
+    "list_updated": "{age}更新",
     "list_stale": "状态列表已超过有效期（{until}），证书状态可能已变化，请联网后点“更新”。",
     "list_missing": "本机还没有状态列表，请联网后点“更新”。",
     "list_untrusted": "下载的状态列表签名无效，已忽略，仍使用本机保存的版本。",

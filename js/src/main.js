@@ -48,7 +48,8 @@ function showListState() {
   } else {
     const now = nowSeconds();
     line.textContent = fill(UI.list_age, { age: ageText(Math.max(0, now - list.issuedAt)) });
-    $("list-stale").textContent = now >= list.expiresAt ? fill(UI.list_stale, { until: chinaTime(list.expiresAt) }) : "";
+    const stale = now >= list.expiresAt;
+    $("list-stale").textContent = stale ? fill(UI.list_stale, { until: chinaTime(list.expiresAt) }) : "";
   }
   $("list-stale").hidden = !trusted || nowSeconds() < list.expiresAt;
 }
@@ -114,7 +115,9 @@ async function showVerdict(verdict, result) {
   $("verdict-warning").hidden = !stale;
   $("verdict-warning").textContent = stale ? fill(UI.list_stale, { until: chinaTime(list.expiresAt) }) : "";
   const tech = [["核验时间", chinaTime(nowSeconds())], ["核验方式", "本机离线核验"]];
-  if (list && list.issuedAt) tech.push(["状态列表", fill(UI.list_age, { age: ageText(nowSeconds() - list.issuedAt) })]);
+  if (result?.claims && list?.issuedAt) {
+    tech.push(["状态列表", fill(UI.list_updated, { age: ageText(nowSeconds() - list.issuedAt) })]);
+  }
   if (result?.kid) tech.push(["签名密钥", result.kid]);
   if (result?.expiresAt) tech.push(["动态码有效至", chinaTime(result.expiresAt)]);
   renderRows($("tech"), tech);

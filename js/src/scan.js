@@ -9,7 +9,8 @@ const CAMERA_INTERVAL_MS = 250;
 
 /** Point the decoder at our copy of the .wasm file (its URL carries the build's content hash). */
 export function useWasmFrom(wasmUrl) {
-  prepareZXingModule({ overrides: { locateFile: (path, prefix) => (path.endsWith(".wasm") ? wasmUrl : prefix + path) } });
+  const locateFile = (path, prefix) => (path.endsWith(".wasm") ? wasmUrl : prefix + path);
+  prepareZXingModule({ overrides: { locateFile } });
 }
 
 async function firstText(input) {

@@ -47,11 +47,13 @@ HEADLINE = re.compile(r'id="verdict">([^<]*)<')
 
 
 class RequestLog:
-    """WSGI middleware: remembers each request's path and query; answers 503 to all while `down`."""
+    """WSGI middleware: remembers each request's path and query; answers 503 to all while `down`,
+    and while `tamper_list` serves the status list with one byte of its signature changed."""
 
     def __init__(self) -> None:
         self.seen: list[str] = []
         self.down = False
+        self.tamper_list = False
         self.app: Callable[..., Any] | None = None
 
     def wrap(self, app: Callable[..., Any]) -> RequestLog:
@@ -64,6 +66,9 @@ class RequestLog:
         if self.down or self.app is None:
             start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
             return [b"down"]
+        if self.tamper_list and environ.get("PATH_INFO") == "/api/status-list":
+            body = b"".join(self.app(environ, start_response))
+            return [body[:-1] + bytes([body[-1] ^ 1])]
         return self.app(environ, start_response)
 
 

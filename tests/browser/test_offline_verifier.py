@@ -136,6 +136,19 @@ def test_a_status_list_past_its_time_to_live_is_flagged_as_maybe_stale(browser: 
     context.close()
 
 
+def test_a_tampered_status_list_is_refused_and_the_stored_one_kept(browser: Any, site: OfflineSite) -> None:
+    context, page = _open(browser, site)
+    site.log.tamper_list = True
+    try:
+        page.click("#refresh")
+        page.wait_for_selector("#update-note:has-text('签名无效')")
+    finally:
+        site.log.tamper_list = False
+    assert page.inner_text("#update-note") == "下载的状态列表签名无效，已忽略，仍使用本机保存的版本。"
+    assert scan(page, site.images["showcase: suspended"])[0] == "suspended"  # the stored list still answers
+    context.close()
+
+
 def test_without_webcrypto_ed25519_the_noble_library_reaches_the_same_verdicts(
         browser: Any, site: OfflineSite) -> None:
     context = browser.new_context(**PHONE)

@@ -66,6 +66,7 @@ def _load_or_exit() -> Settings:
 
 
 def _register(app: Flask) -> None:
+    """App-wide concerns first (CSRF, headers, error pages), then the blueprints and the CLI."""
     from app.cli import register_cli
     from app.web import register_web
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 PLACEHOLDER = "CHANGE-ME"
+# A session-signing key shorter than this can be guessed offline from one cookie.
+MIN_SECRET_KEY_CHARS = 32
 
 
 class ConfigError(Exception):
@@ -171,6 +173,9 @@ def validate(settings: Settings) -> None:
     """Semantic checks; raise ConfigError naming the first bad key."""
     if settings.server.env not in ("development", "test", "production"):
         raise ConfigError("config: server.env must be development, test or production")
+    if settings.is_production:  # first: a placeholder is the likeliest mistake, so name it as one
+        for dotted in placeholder_keys(settings):  # any value, secret or not (a template id, a DB password)
+            raise ConfigError(f"config: {dotted} still contains {PLACEHOLDER}: set the real value")
     if settings.wechat.message_mode not in ("plain", "compat", "safe"):
         raise ConfigError("config: wechat.message_mode must be plain, compat or safe")
     if not settings.server.base_url.startswith(("http://", "https://")):
@@ -189,12 +194,23 @@ def validate(settings: Settings) -> None:
         _validate_production(settings)
 
 
+def placeholder_keys(settings: Settings) -> list[str]:
+    """Every key (dotted) whose value still contains the example file's CHANGE-ME."""
+    return [f"{section.name}.{item.name}"
+            for section in fields(settings)
+            for item in fields(getattr(settings, section.name))
+            if PLACEHOLDER in str(getattr(getattr(settings, section.name), item.name))]
+
+
 def _validate_production(settings: Settings) -> None:
     defaults = Settings()
     for dotted in SECRET_KEYS:
         value = _get(settings, dotted)
-        if not value or PLACEHOLDER in value or value == _get(defaults, dotted):
+        if not value or value == _get(defaults, dotted):
             raise ConfigError(f"config: {dotted} must be set to a real secret in production")
+    if len(settings.server.secret_key) < MIN_SECRET_KEY_CHARS:
+        raise ConfigError(f"config: server.secret_key must be at least {MIN_SECRET_KEY_CHARS} characters "
+                          "in production (python -c \"import secrets; print(secrets.token_urlsafe(48))\")")
     if settings.server.dev_tools:
         raise ConfigError("config: server.dev_tools must be false in production")
     if not settings.server.base_url.startswith("https://"):

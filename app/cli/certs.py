@@ -118,7 +118,8 @@ def render_command(cert_no: str, fmt: str, output: Path) -> None:
             raise click.ClickException("未找到该证书编号 / no certificate with this number")
         ctx = certificate_files.signing_context(current_app)
         try:
-            data = certificate_files.render_with(ctx, session, pii, found[0].certificate, fmt, "cli", now)
+            cert = registry.full_certificate(session, found[0].certificate)
+            data = certificate_files.render_with(ctx, session, pii, cert, fmt, "cli", now)
         except KeyringError as exc:
             raise click.ClickException(f"无法签名 / cannot sign: {exc}") from exc
     output.write_bytes(data)

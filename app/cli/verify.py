@@ -102,13 +102,13 @@ def _fields(result: Verification, claims: CertClaims) -> list[tuple[str, Any]]:
         ("有效期 valid", f"{claims.valid_from} — {claims.valid_until}"),
         ("签发机关代码 authority", claims.authority_code),
         ("证书标识 cert id", claims.cert_id),
-        ("版本 version", claims.version),
-        ("签发方 issuer", result.issuer),
-        ("签名密钥 key id", result.kid),
+        ("版本 version", str(claims.version)),
+        ("签发方 issuer", result.issuer or ""),
+        ("签名密钥 key id", result.kid or ""),
         ("签名时间 signed", issued),
     ]
     if result.expires_at:
-        rows.append(("亮证码失效 live code expires", datetime.fromtimestamp(result.expires_at, UTC)))
+        rows.append(("亮证码失效 live code expires", str(datetime.fromtimestamp(result.expires_at, UTC))))
     return rows
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 _DATA_DIR = Path(__file__).parent / "data"
 
-# The two certificate kinds (DOMAIN.md §1) and their printed titles.
+# The two certificate kinds (docs/rules.md, "The certificates") and their printed titles.
 SPECIAL_OPS = "special_ops"
 SAFETY_MGMT = "safety_mgmt"
 KIND_LABELS = {SPECIAL_OPS: "特种作业操作证", SAFETY_MGMT: "安全生产知识和管理能力考核合格证"}

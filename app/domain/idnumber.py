@@ -135,7 +135,7 @@ def id_birth_date(number: str) -> dt.date:
 
 def mask_middle(value: str) -> str:
     """Mask all but the first 4 and last 4 characters (all but first and last when ≤ 8 chars)."""
-    # DOMAIN.md §3: display keeps 4 + 4; certificate numbers ("T" + ID) are masked the same way.
+    # docs/rules.md "Resident ID numbers": display keeps 4 + 4; certificate numbers ("T" + ID) are masked the same way.
     if len(value) <= 2:
         return "*" * len(value)
     if len(value) <= 8:

@@ -180,7 +180,7 @@ def normalise_id_number(id_number: str) -> str:
 
 
 def mask_id_number(id_number: str) -> str:
-    """Keep the first 4 and last 4 characters (DOMAIN.md §3)."""
+    """Keep the first 4 and last 4 characters (docs/rules.md, "Resident ID numbers")."""
     value = normalise_id_number(id_number)
     return value[:4] + "*" * max(len(value) - 8, 0) + value[-4:]
 

@@ -61,7 +61,7 @@ class HolidayCalendar:
 
     def add_workdays(self, start: dt.date, n: int) -> dt.date:
         """Return the n-th working day after `start` (start itself is never counted)."""
-        # DOMAIN.md §4: counting starts the day after, even when `start` is a holiday
+        # docs/rules.md "Working days": counting starts the day after, even when `start` is a holiday
         # (chinese_calendar.find_workday is one day late in that case, so we count ourselves).
         if n < 1:
             raise ValueError("n must be at least 1")

@@ -63,10 +63,9 @@ class KVStore(Protocol):
         """Seconds left before the key expires (None if absent or without expiry)."""
         ...
 
-    @contextmanager
-    def lock(self, key: str, timeout: float = 10.0, wait: float = 5.0) -> Iterator[None]:
+    def lock(self, key: str, timeout: float = 10.0, wait: float = 5.0) -> AbstractContextManager[None]:
         """Hold an exclusive lock shared by every process using this store."""
-        yield
+        ...
 
 
 def _b(value: bytes | str) -> bytes:

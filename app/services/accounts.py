@@ -23,7 +23,7 @@ from app.domain.pii import PiiCipher
 from app.integrations import rediskeys
 from app.integrations.kvstore import KVStore
 from app.services.calendar import current_calendar
-from app.services.registry import Found, find_person, status_of
+from app.services.registry import CertificateRow, Found, find_person, status_of
 from app.storage.models import AuditEntry, Certificate, DownloadLog, Person, WechatUser
 
 # Shown next to its own checkbox on the registration form and stored verbatim with the time.
@@ -162,7 +162,7 @@ def own_certificate(db: Session, person: Person, public_id: str, on: date) -> Fo
     return Found(cert, person, status_of(db, cert, on)) if cert else None
 
 
-def log_download(db: Session, openid: str, cert: Certificate, fmt: str, purpose: str, now: datetime) -> None:
+def log_download(db: Session, openid: str, cert: CertificateRow, fmt: str, purpose: str, now: datetime) -> None:
     """Record one download (or display) of a certificate file, committed at once."""
     db.add(DownloadLog(openid=openid, certificate_id=cert.id, fmt=fmt, purpose=purpose[:50], at=to_utc(now)))
     db.commit()

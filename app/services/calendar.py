@@ -24,7 +24,7 @@ def _shipped() -> HolidayCalendar:
 
 def current_calendar(session: Session) -> HolidayCalendar:
     """Shipped years overlaid with loaded ones; cached briefly per process (a load is rare)."""
-    key = str(session.get_bind().url)
+    key = str(session.get_bind().engine.url)
     hit = _cache.get(key)
     if hit and time.monotonic() - hit[0] < _CACHE_SECONDS:
         return hit[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,7 +98,7 @@ def _first_nonblank(reader: Iterator[list[str]]) -> list[str] | None:
 EXTRA_CELLS = "__extra__"
 
 
-def _row_dict(columns: list[str], cells: list[Cell] | tuple[Cell, ...]) -> dict[str, Cell]:
+def _row_dict(columns: list[str], cells: Sequence[Cell]) -> dict[str, Cell]:
     """The cells by canonical column name; cells missing at the end of a short row are absent."""
     row: dict[str, Cell] = dict(zip(columns, cells, strict=False))
     if len(cells) > len(columns):

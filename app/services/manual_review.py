@@ -2,7 +2,7 @@
 
 When the face check fails the worker chooses the 签发机关, describes the problem and uploads a photo
 holding the ID card; a reviewer of that authority approves or rejects it. China's 2025 face-recognition
-rules require such an alternative to face recognition (see docs: DOMAIN.md section 6).
+rules require such an alternative to face recognition (docs/rules.md, "Face verification and the manual alternative").
 """
 
 from __future__ import annotations

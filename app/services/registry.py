@@ -80,6 +80,9 @@ class StoredCertificate:
     reviews: tuple[StoredReview, ...] = ()
 
 
+CertificateRow = Certificate | StoredCertificate  # what lookups return; presenters and files take either
+
+
 @dataclass(frozen=True, slots=True)
 class StoredHolder:
     """The holder's columns shown next to a certificate (masked ID number only)."""
@@ -118,7 +121,7 @@ def _stored(session: Session, *where: ColumnElement[bool]) -> list[tuple[StoredC
             entry = grouped[row[0]] = (list(row[:width]), StoredHolder(*row[width:holder_end]), [])
         if row[holder_end] is not None:
             entry[2].append(StoredReview(row[holder_end], row[holder_end + 1]))
-    return [(StoredCertificate(*values, reviews=tuple(reviews)), holder)
+    return [(StoredCertificate(**dict(zip(_CERT_FIELDS, values, strict=True)), reviews=tuple(reviews)), holder)
             for values, holder, reviews in grouped.values()]
 
 
@@ -150,6 +153,15 @@ def current_version(session: Session, cert_no_hash: str) -> int | None:
         select(Certificate.version).where(Certificate.cert_no_hash == cert_no_hash)
         .order_by(Certificate.version.desc()).limit(1)
     )
+
+
+def full_certificate(session: Session, cert: CertificateRow) -> Certificate:
+    """The ORM row of a looked-up certificate (files need columns the light rows leave out)."""
+    if isinstance(cert, Certificate):
+        return cert
+    row = session.get(Certificate, cert.id)
+    assert row is not None  # it was just read
+    return row
 
 
 def find_person(session: Session, pii: PiiCipher, id_number: str) -> Person | None:

@@ -1,32 +1,40 @@
-"""HTTP blueprints: wechat (webhook), h5 (worker pages), verify, inspect, admin, api, dev (simulator)."""
+"""HTTP: app-wide concerns (request-scoped parts, CSRF, security headers, error pages, template
+filters) and the list of blueprints.
+
+Blueprints: health (liveness), wechat (the webhook: where a WeChat message enters), query_pages
+(signed links from 输入查询), verify (/v/<token>, POST /api/verify, JWKS, status list), inspect
+(/inspect/offline, the offline verifier), h5 (worker pages), review (the worker's manual-review
+request), admin (back office), and with dev tools on, the simulator and the loopback fakes.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Blueprint, Flask
+
+
+def install(app: Flask) -> None:
+    """Install what every request needs, whichever blueprints are registered."""
+    from app.web import deps, errors, filters, security
+
+    deps.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    filters.init_app(app)
+
+
+def blueprints() -> list[Blueprint]:
+    """Every production blueprint, in one visible list."""
+    from app.web import admin, h5, health, inspect, query_pages, review, verify, wechat
+
+    return [health.bp, wechat.bp, query_pages.bp, verify.bp, inspect.bp, h5.bp, review.bp, admin.bp]
 
 
 def register_web(app: Flask) -> None:
-    """Register every blueprint; the dev tools only when configured."""
-    from app.web import deps, h5, health
-
-    deps.init_app(app)
-    from app.web import admin  # issue 4: CSRF + security headers, /admin, /h5/review
-
-    admin.register(app)
-    app.register_blueprint(health.bp)
-    h5.register(app)
-    from app.web import query_pages, wechat  # issue 3: the webhook and the 输入查询 detail page
-
-    app.register_blueprint(wechat.bp)
-    app.register_blueprint(query_pages.bp)
-    from app.web import verify  # issue 5: /v/<token>, /api/verify, jwks, status list
-
-    app.register_blueprint(verify.bp)
-    from app.web import inspect  # issue 14: /inspect/offline, the offline verifier
-
-    app.register_blueprint(inspect.bp)
-    settings = app.config["SETTINGS"]
-    if settings.server.dev_tools:
+    """Install the app-wide concerns, then register the blueprints; the dev tools only when configured."""
+    install(app)
+    for blueprint in blueprints():
+        app.register_blueprint(blueprint)
+    if app.config["SETTINGS"].server.dev_tools:
         from app.web import dev
 
         dev.register(app)

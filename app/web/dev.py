@@ -54,7 +54,7 @@ def page() -> str:
 
 
 @bp.post("/send")
-def send() -> Response:
+def send() -> Response | tuple[Response, int]:
     """Turn one simulator action into a real push to /wechat and return the decoded reply."""
     data = request.get_json(silent=True) or {}
     openid = str(data.get("openid") or DEFAULT_OPENID)[:64]
@@ -68,7 +68,7 @@ def send() -> Response:
 
 
 @bp.post("/decode")
-def decode_qr() -> Response:
+def decode_qr() -> Response | tuple[Response, int]:
     """Read the QR code in an uploaded image (zxing-cpp) so it can be 'scanned'."""
     upload = request.files.get("image")
     data = upload.read(MAX_QR_BYTES + 1) if upload else b""
@@ -113,7 +113,7 @@ def _action(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 def _xml(openid: str, msg_type: str, fields: dict[str, Any]) -> str:
     head = {"ToUserName": ACCOUNT, "FromUserName": openid, "CreateTime": str(next(_sequence)),
             "MsgType": msg_type}
-    return xmltodict.unparse({"xml": {**head, **fields}}, full_document=False)
+    return str(xmltodict.unparse({"xml": {**head, **fields}}, full_document=False))
 
 
 def _post(settings: Settings, body: str) -> tuple[int, bytes]:

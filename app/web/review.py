@@ -16,8 +16,8 @@ from app.services.manual_review import PHOTO_KINDS, STATE_LABELS, ReviewError, S
 from app.services.timeutil import china_text
 from app.storage.models import Person
 from app.web import deps
-from app.web.admin import duration_text
-from app.web.h5_session import current_openid, registered_person, require_wechat_user
+from app.web.filters import duration_text
+from app.web.h5.session import current_openid, registered_person, require_wechat_user
 from app.web.security import upload_limit
 
 bp = Blueprint("review", __name__, url_prefix="/h5/review")

@@ -1,8 +1,9 @@
 """WeChat's message-push protocol: signatures, (de)cryption and reply XML, with no Flask state.
 
-Facts (DOMAIN.md §5): `signature` = sha1 of the sorted token, timestamp and nonce, present on every
-push in every mode; in safe/compat mode with encrypt_type=aes the body is checked with `msg_signature`
-(sha1 of token, timestamp, nonce and the Encrypt field) and the reply is encrypted back.
+Facts (docs/rules.md, "WeChat official-account facts"): `signature` = sha1 of the sorted token,
+timestamp and nonce, present on every push in every mode; in safe/compat mode with encrypt_type=aes
+the body is checked with `msg_signature` (sha1 of token, timestamp, nonce and the Encrypt field) and
+the reply is encrypted back.
 """
 
 from __future__ import annotations

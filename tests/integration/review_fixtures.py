@@ -22,7 +22,7 @@ from app.services.demo import person_name
 from app.services.registry import id_lookup_hash
 from app.services.staff import create_staff
 from app.storage.models import Certificate, Person, WechatUser
-from app.web.h5_session import OPENID_KEY
+from app.web.h5.session import OPENID_KEY
 
 CHONGQING = "重庆市应急管理局"
 SICHUAN = "四川省应急管理厅"

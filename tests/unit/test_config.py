@@ -58,6 +58,35 @@ def test_production_refuses_default_or_placeholder_secrets(dotted: str) -> None:
             from_mapping(mapping)
 
 
+def _example_values() -> dict[str, dict[str, object]]:
+    example = Path(__file__).resolve().parents[2] / "config.example.toml"
+    return tomllib.loads(example.read_text("utf-8"))
+
+
+def _placeholders() -> list[str]:
+    return [f"{s}.{k}" for s, keys in _example_values().items() for k, v in keys.items()
+            if "CHANGE-ME" in str(v)]
+
+
+@pytest.mark.parametrize("dotted", _placeholders())
+def test_production_refuses_every_placeholder_of_the_example_file(dotted: str) -> None:
+    """The comment in config.example.toml: any value containing CHANGE-ME stops a production start-up."""
+    section, key = dotted.split(".")
+    mapping = {name: dict(values) for name, values in REAL.items()}
+    mapping.setdefault(section, {})[key] = _example_values()[section][key]
+    with pytest.raises(ConfigError, match=f"{dotted} still contains CHANGE-ME"):
+        from_mapping(mapping)
+
+
+def test_the_placeholders_include_the_ones_that_are_not_secrets() -> None:
+    assert {"database.url", "wechat.review_template_id"} <= set(_placeholders())
+
+
+def test_production_refuses_a_short_session_secret() -> None:
+    with pytest.raises(ConfigError, match=r"server\.secret_key must be at least 32"):
+        from_mapping({**REAL, "server": {**REAL["server"], "secret_key": "x"}})
+
+
 def test_production_refuses_dev_tools_and_plain_http() -> None:
     with pytest.raises(ConfigError, match="dev_tools"):
         from_mapping({**REAL, "server": {**REAL["server"], "dev_tools": True}})

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.services import face_verification as face
 from app.web import deps
 from app.web.h5 import bp
-from app.web.h5_session import (
+from app.web.h5.session import (
     FACE_ATTEMPT_KEY,
     bound_person,
     current_openid,

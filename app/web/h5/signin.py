@@ -1,33 +1,20 @@
-"""Worker pages (H5 inside WeChat): sign-in through WeChat web authorisation and registration.
-
-Face verification routes live in h5_face.py and the certificate pages in h5_certs.py; all three
-share the blueprint `h5` (url prefix /h5), registered by `register(app)`. CSRF tokens on every form
-are checked app-wide before any view runs (app/web/security.py).
-"""
+"""Sign-in through WeChat web authorisation (/h5/my, the OAuth callback) and registration."""
 
 from __future__ import annotations
 
 import secrets
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Flask,
-    Response,
-    abort,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import abort, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.integrations import rediskeys
 from app.integrations.wechat import OAuthCodeRejected, WeChatApiError, WeChatUnavailable
 from app.services import accounts
 from app.web import deps
-from app.web.h5_session import (
+from app.web.h5 import bp, in_wechat, notice
+from app.web.h5.certs import my_certificates
+from app.web.h5.session import (
     NEXT_KEY,
     STATE_KEY,
     bound_person,
@@ -38,38 +25,7 @@ from app.web.h5_session import (
     sign_in,
 )
 
-bp = Blueprint("h5", __name__, url_prefix="/h5")
 OAUTH_STATE_TTL = 600  # the user has ten minutes to come back from WeChat's authorisation page
-
-
-def register(app: Flask) -> None:
-    """Attach the h5 blueprint with its face and certificate routes."""
-    from app.web import h5_certs, h5_face  # noqa: F401 - they add routes to `bp`
-
-    app.register_blueprint(bp)
-
-
-def notice(title: str, message: str, status: int = 200, **extra: Any) -> tuple[str, int]:
-    """A simple page with one message and optional actions (see templates/h5/notice.html)."""
-    return render_template("h5/notice.html", title=title, message=message, **extra), status
-
-
-@bp.errorhandler(404)
-def _not_found(_exc: Exception) -> tuple[str, int]:
-    return notice("页面不存在", "没有找到这个页面，或您无权查看。", 404,
-                  action_url=url_for("h5.my"), action_label="返回我的证书")
-
-
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    """Pages with personal data must not be cached by WeChat's browser or any proxy."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def in_wechat() -> bool:
-    """WeChat's built-in browser announces itself with MicroMessenger in the user agent."""
-    return "MicroMessenger" in request.headers.get("User-Agent", "")
 
 
 @bp.get("/my")
@@ -82,8 +38,6 @@ def my() -> BaseResponse | tuple[str, int] | str:
         return _start_sign_in()
     db = deps.db_session()
     if bound_person(db) is not None:
-        from app.web.h5_certs import my_certificates
-
         return my_certificates()
     user = current_wechat_user(db)
     if user is None or user.claimed_person_id is None:

@@ -1,108 +1,22 @@
-"""The back office (/admin): staff sign-in, the review queue, one request, the decision, a dashboard.
-
-A reviewer sees only requests for their own 签发机关 (admins see all); anything else is a plain 404 so
-the ids of other authorities' requests reveal nothing. Every page is sent with Cache-Control: no-store.
-"""
+"""Manual review (人工审核) in the back office: the queue, one request, its photos and the decision."""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
-from flask import (
-    Blueprint,
-    Flask,
-    Response,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.services import manual_review, notify, review_stats
+from app.services import manual_review, notify
 from app.services.accounts import certificates_of
 from app.services.manual_review import PHOTO_KINDS, STATE_LABELS, ReviewError
 from app.services.presenters import describe
-from app.services.staff import LOCKED, LoginRefused, authenticate
-from app.services.timeutil import china_text
 from app.storage.models import Person
 from app.web import deps
-from app.web.admin_auth import (
-    check_login_rate,
-    current_staff,
-    login_required,
-    sign_in_staff,
-    sign_out_staff,
-)
-from app.web.admin_chart import daily_chart
+from app.web.admin import bp
+from app.web.admin.auth import current_staff, login_required
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 log = logging.getLogger(__name__)
-
-
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    """Personal data and photos must not stay in a browser or proxy cache."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
-    return response
-
-
-@bp.app_template_filter("china_time")
-def _china_time(stored: object) -> str:
-    return china_text(stored) if stored else ""  # type: ignore[arg-type]
-
-
-@bp.app_template_filter("duration")
-def duration_text(span: timedelta | None) -> str:
-    """`约 2 天 3 小时`-style Chinese text for a review duration."""
-    if span is None:
-        return "暂无数据"
-    minutes = int(span.total_seconds() // 60)
-    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
-    if days:
-        return f"约 {days} 天" + (f" {hours} 小时" if hours else "")
-    return f"约 {hours} 小时" + (f" {mins} 分钟" if mins else "") if hours else f"约 {max(mins, 1)} 分钟"
-
-
-@bp.route("/login", methods=["GET", "POST"])
-def login() -> str | BaseResponse | tuple[str, int]:
-    """Username and password; five wrong passwords lock the account for 15 minutes."""
-    if request.method == "GET":
-        return render_template("admin/login.html")
-    check_login_rate()
-    db, username = deps.db_session(), request.form.get("username", "")[:64]
-    try:
-        staff = authenticate(db, username, request.form.get("password", "")[:256], deps.clock().now())
-    except LoginRefused as exc:
-        db.commit()  # the failed attempt (and a lock) must be remembered
-        if exc.message == LOCKED:
-            log.warning("staff login refused for a locked account")
-        return render_template("admin/login.html", error=exc.message, username=username), 401
-    db.commit()
-    sign_in_staff(staff.id)
-    return redirect(url_for("admin.dashboard"))
-
-
-@bp.post("/logout")
-def logout() -> BaseResponse:
-    sign_out_staff()
-    return redirect(url_for("admin.login"))
-
-
-@bp.get("/")
-@login_required
-def dashboard() -> str:
-    """Counts and a 14-day chart of requests by outcome."""
-    staff, db, now = current_staff(), deps.db_session(), deps.clock().now()
-    assert staff is not None
-    days = review_stats.daily_counts(db, staff, now)
-    return render_template("admin/dashboard.html", staff=staff, days=days, chart=daily_chart(days),
-                           pending=manual_review.pending_count(db, staff),
-                           median=manual_review.median_decision_time(db))
 
 
 @bp.get("/queue")
@@ -185,10 +99,3 @@ def _send_now(notification_id: int) -> bool:
     return report.sent == 1
 
 
-def register(app: Flask) -> None:
-    """Install CSRF protection and security headers, then the back office and the worker's review pages."""
-    from app.web import review, security
-
-    security.init_app(app)
-    app.register_blueprint(bp)
-    app.register_blueprint(review.bp)

@@ -13,13 +13,13 @@ from flask import Response, abort, current_app, jsonify, render_template, url_fo
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.domain.status import StatusCode
-from app.services import accounts
+from app.services import accounts, registry
 from app.services.keyring import KeyringError
 from app.services.presenters import KIND_LABELS, describe, scope_labels
 from app.services.registry import Found
 from app.web import deps
 from app.web.h5 import bp, notice
-from app.web.h5_session import bound_person, current_openid, require_wechat_user
+from app.web.h5.session import bound_person, current_openid, require_wechat_user
 
 FORMATS = {"png": "image/png", "pdf": "application/pdf"}
 LIVE_REFRESH_SECONDS = 60  # Chinese practice for 亮证: the code is refreshed every minute
@@ -106,7 +106,8 @@ def cert_download(public_id: str, fmt: str) -> Response:
 def _file(found: Found, fmt: str, purpose: str, attachment: bool) -> Response:
     """Render through certificate_files, log it, and send it uncached."""
     db, now = deps.db_session(), deps.clock().now()
-    data = _files().render_certificate(db, deps.pii(), found.certificate, fmt, purpose, now)
+    cert = registry.full_certificate(db, found.certificate)
+    data = _files().render_certificate(db, deps.pii(), cert, fmt, purpose, now)
     accounts.log_download(db, current_openid() or "", found.certificate, fmt, purpose, now)
     response = Response(data, mimetype=FORMATS[fmt])
     if attachment:

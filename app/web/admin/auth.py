@@ -1,16 +1,19 @@
-"""Back-office sign-in: the staff member in the session, inactivity timeout, per-address rate limit."""
+"""Back-office sign-in: the login page, the staff member in the session, inactivity timeout, rate limit."""
 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from flask import abort, flash, g, redirect, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.integrations import rediskeys
-from app.services.staff import StaffView, active_staff, view_of
+from app.services.staff import LOCKED, LoginRefused, StaffView, active_staff, authenticate, view_of
 from app.web import deps
+from app.web.admin import bp
 
 STAFF_KEY = "admin_staff_id"
 SEEN_KEY = "admin_seen"
@@ -18,6 +21,7 @@ LOGIN_LIMIT = 30  # login posts per address per window: slows guessing across ma
 LOGIN_WINDOW = 15 * 60
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger(__name__)
 
 
 def _now_ts() -> float:
@@ -74,3 +78,28 @@ def check_login_rate() -> None:
     count = deps.store().incr(rediskeys.rate("admin_login:ip", address), ttl=LOGIN_WINDOW)
     if count > LOGIN_LIMIT:
         abort(429)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | BaseResponse | tuple[str, int]:
+    """Username and password; five wrong passwords lock the account for 15 minutes."""
+    if request.method == "GET":
+        return render_template("admin/login.html")
+    check_login_rate()
+    db, username = deps.db_session(), request.form.get("username", "")[:64]
+    try:
+        staff = authenticate(db, username, request.form.get("password", "")[:256], deps.clock().now())
+    except LoginRefused as exc:
+        db.commit()  # the failed attempt (and a lock) must be remembered
+        if exc.message == LOCKED:
+            log.warning("staff login refused for a locked account")
+        return render_template("admin/login.html", error=exc.message, username=username), 401
+    db.commit()
+    sign_in_staff(staff.id)
+    return redirect(url_for("admin.dashboard"))
+
+
+@bp.post("/logout")
+def logout() -> BaseResponse:
+    sign_out_staff()
+    return redirect(url_for("admin.login"))

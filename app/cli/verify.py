@@ -16,32 +16,35 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from app.clock import CHINA
 from app.domain.keyring import JwksError, PublicKeyEntry, b64url_decode, from_jwks
 from app.domain.qrtext import verify_text
 from app.domain.qrtoken import (
     CertClaims,
     CertKind,
-    ListedStatus,
     ListOutcome,
-    Outcome,
     StatusList,
     Verification,
     id_number_matches,
     verify_status_list,
 )
-from app.services import keyring
+from app.services import keyring, offline_verdict
+from app.services.offline_verdict import OfflineVerdict
 
-OUTCOME_TEXT = {
-    Outcome.FORGED: "伪造或被篡改的二维码 / FORGED or tampered code",
-    Outcome.KEY_REVOKED: "签名密钥已吊销，不能证明真实 / signing key REVOKED: not proof of anything",
-    Outcome.EXPIRED_LIVE_CODE: "二维码已过期，请持证人刷新 / live code EXPIRED: ask the holder to refresh",
-}
-LISTED_TEXT = {
-    ListedStatus.SUSPENDED: "证书真实，但已暂扣 / genuine but SUSPENDED",
-    ListedStatus.REVOKED: "证书真实，但已撤销 / genuine but REVOKED",
-    ListedStatus.CANCELLED: "证书真实，但已注销 / genuine but CANCELLED",
-    ListedStatus.SUPERSEDED: "证书真实，但已被新版本取代 / genuine but SUPERSEDED by a newer version",
-    ListedStatus.REVIEW_OVERDUE: "证书真实，但已失效（逾期未复审） / genuine but INVALID: renewal review overdue",
+# Bilingual lines per offline verdict; without a status list the CLI says the signature is valid and
+# prints, below, that the live status was not checked.
+VERDICT_TEXT = {
+    OfflineVerdict.FORGED: "伪造或被篡改的二维码 / FORGED or tampered code",
+    OfflineVerdict.KEY_REVOKED: "签名密钥已吊销，不能证明真实 / signing key REVOKED: not proof of anything",
+    OfflineVerdict.EXPIRED_LIVE_CODE: "二维码已过期，请持证人刷新 / live code EXPIRED: ask the holder to refresh",
+    OfflineVerdict.SUSPENDED: "证书真实，但已暂扣 / genuine but SUSPENDED",
+    OfflineVerdict.REVOKED: "证书真实，但已撤销 / genuine but REVOKED",
+    OfflineVerdict.CANCELLED: "证书真实，但已注销 / genuine but CANCELLED",
+    OfflineVerdict.SUPERSEDED: "证书真实，但已被新版本取代 / genuine but SUPERSEDED by a newer version",
+    OfflineVerdict.REVIEW_OVERDUE: "证书真实，但已失效（逾期未复审） / genuine but INVALID: renewal review overdue",
+    OfflineVerdict.EXPIRED: "证书真实，但已过有效期 / genuine but EXPIRED",
+    OfflineVerdict.VALID: "证书真实有效 / GENUINE and valid",
+    OfflineVerdict.UNCHECKED: "证书真实有效 / GENUINE and valid",
 }
 KIND_TEXT = {CertKind.SPECIAL_OPS: "特种作业操作证", CertKind.SAFETY_MGMT: "安全生产知识和管理能力考核合格证"}
 
@@ -117,15 +120,10 @@ def _load_status_list(path: Path, keys: dict[str, PublicKeyEntry], now: int) -> 
     return result
 
 
-def verdict(result: Verification, listed: ListedStatus | None, today: date) -> tuple[bool, str]:
-    """(valid?, bilingual verdict line) for a verification and its status-list entry."""
-    if result.outcome != Outcome.GENUINE or result.claims is None:
-        return False, OUTCOME_TEXT[result.outcome]
-    if listed is not None:
-        return False, LISTED_TEXT[listed]
-    if result.claims.valid_until < today:
-        return False, "证书真实，但已过有效期 / genuine but EXPIRED"
-    return True, "证书真实有效 / GENUINE and valid"
+def verdict(result: Verification, status: StatusList | None, today: date) -> tuple[bool, str]:
+    """(valid?, bilingual verdict line) for a verification and the status list, if one was given."""
+    decided = offline_verdict.decide(result, status, today)
+    return decided in (OfflineVerdict.VALID, OfflineVerdict.UNCHECKED), VERDICT_TEXT[decided]
 
 
 def _fields(result: Verification, claims: CertClaims) -> list[tuple[str, Any]]:
@@ -178,8 +176,7 @@ def verify_command(
     status = _load_status_list(status_path, keys, now) if status_path else None
     result = verify_text(text, keys, now)
     claims = result.claims
-    listed = status.lookup(claims.cert_id, claims.version) if status and claims else None
-    valid, line = verdict(result, listed, datetime.now().date())
+    valid, line = verdict(result, status, datetime.now(CHINA).date())
     click.echo(f"结论 / verdict: {line}")
     if claims is not None:
         for label, value in _fields(result, claims):

@@ -58,3 +58,39 @@ def genuine_texts(code: StatusCode, current: int | None) -> tuple[str, str]:
     """(headline, explanation) for a genuine token with this live status."""
     explanation = GENUINE_EXPLANATIONS.get(code, DEFAULT_GENUINE_EXPLANATION)
     return GENUINE_HEADLINES[code].format(current=current), explanation.format(current=current)
+
+
+# --- The offline verifier (/inspect/offline, docs/offline.md) ------------------------------------
+# Headlines match the online page's for the same status; the explanations say what the page could
+# and could not check without a network.
+OFFLINE_VALID_EXPLANATION = ("二维码签名有效；本机保存的状态列表中没有暂扣、撤销或注销记录。"
+                             "请核对持证人姓名与身份证件。")
+OFFLINE_LISTED_EXPLANATION = "二维码签名有效，但本机保存的状态列表显示该证书当前不可用作有效证明。"
+OFFLINE_EXPIRED_EXPLANATION = "二维码签名有效，但证书已超过有效期。"
+OFFLINE_UNCHECKED_HEADLINE = "签名有效，未核对证书状态"
+OFFLINE_UNCHECKED_EXPLANATION = "本机没有可用的状态列表，无法确认证书是否被暂扣或撤销。请联网后点“更新”。"
+OFFLINE_SUPERSEDED_HEADLINE = "证书真实，但已被新版本取代"
+OFFLINE_CERT_NUMBER_HEADLINE = "证书编号无法离线核验"
+OFFLINE_CERT_NUMBER_EXPLANATION = ("这只是证书编号，没有防伪签名。请联网后在公众号“扫码查询”中查询，"
+                                   "或请持证人出示电子证照的二维码。")
+
+# Wording the offline page builds at run time (ages, warnings, errors).
+OFFLINE_UI: dict[str, str] = {
+    "list_age": "状态列表更新于 {age}",
+    "list_updated": "{age}更新",
+    "list_stale": "状态列表已超过有效期（{until}），证书状态可能已变化，请联网后点“更新”。",
+    "list_missing": "本机还没有状态列表，请联网后点“更新”。",
+    "list_untrusted": "下载的状态列表签名无效，已忽略，仍使用本机保存的版本。",
+    "keys_missing": "本机还没有签名公钥，请联网后打开本页。",
+    "updated": "已更新：公钥 {keys} 个，状态列表 {entries} 条。",
+    "update_failed": "无法联网更新，继续使用本机保存的数据。",
+    "just_now": "刚刚",
+    "minutes_ago": "{n}分钟前",
+    "hours_ago": "{n}小时前",
+    "days_ago": "{n}天前",
+    "no_qr": "图片中未找到二维码，请拍清楚后重试。",
+    "bad_image": "无法读取这张图片，请换一张照片。",
+    "camera_failed": "无法打开摄像头，请允许使用摄像头，或改用“选择照片”。",
+    "camera_hint": "将二维码放在取景框内",
+    "working": "正在核验…",
+}

@@ -135,7 +135,30 @@ WRONG_TYPES = {
     "iat as float": lambda p: p.__setitem__(q.CLAIM_IAT, 1.5),
     "no certificate claim": lambda p: p.pop(q.CLAIM_CERT),
     "certificate as a list": lambda p: p.__setitem__(q.CLAIM_CERT, [1, 2]),
+    "true as the id key": lambda p: p[q.CLAIM_CERT].__setitem__(True, p[q.CLAIM_CERT].pop(q.K_ID)),
+    "kind as a float": lambda p: p[q.CLAIM_CERT].__setitem__(q.K_KIND, 1.0),
+    "null personnel type": lambda p: p[q.CLAIM_CERT].__setitem__(q.K_PERSONNEL, None),
 }
+
+
+def _sealed_with_header(token: bytes, signer: SigningKey, header: dict) -> bytes:
+    """A token whose protected header was replaced and then correctly signed (a key holder's mistake)."""
+    payload = cbor2.loads(token).value[2]
+    protected = cbor2.dumps(header, canonical=True)
+    signature = signer.private_key.sign(cbor2.dumps(["Signature1", protected, b"", payload]))
+    return cbor2.dumps(cbor2.CBORTag(18, [protected, {}, payload, signature]), canonical=True)
+
+
+@pytest.mark.parametrize("header", [
+    {q.HDR_ALG: -8.0, q.HDR_KID: "KID"},
+    {True: q.ALG_EDDSA, q.HDR_KID: "KID"},
+    {q.HDR_ALG: q.ALG_EDDSA, q.HDR_KID: "KID", "x": b""},
+])
+def test_a_signed_header_outside_the_cbor_subset_is_forged(
+    header: dict, token: bytes, signer: SigningKey, keys: dict
+) -> None:
+    header = {k: (signer.kid.encode() if v == "KID" else v) for k, v in header.items()}
+    assert q.verify(_sealed_with_header(token, signer, header), keys, NOW).outcome == q.Outcome.FORGED
 
 
 @pytest.mark.parametrize("name", WRONG_TYPES)

@@ -88,7 +88,10 @@ class FaceIdSettings:
     scheme: str = "http"
     region: str = "ap-guangzhou"
     sim_threshold: float = 70.0
+    # Face checks a day for one holder from one WeChat account, and for one holder from all accounts:
+    # whoever registers as someone else from another account cannot use up that person's own checks.
     daily_attempts: int = 5
+    daily_attempts_per_holder: int = 15
     timeout: int = 5
 
 
@@ -190,8 +193,17 @@ def validate(settings: Settings) -> None:
     for dotted in ("database.url", "faceid.secret_id", "faceid.secret_key", "wechat.app_id"):
         if not _get(settings, dotted):
             raise ConfigError(f"config: {dotted} is required")
+    _validate_limits(settings)
     if settings.is_production:
         _validate_production(settings)
+
+
+def _validate_limits(settings: Settings) -> None:
+    """The face-check caps."""
+    faceid = settings.faceid
+    if not 1 <= faceid.daily_attempts <= faceid.daily_attempts_per_holder:
+        raise ConfigError("config: faceid.daily_attempts must be at least 1 and at most "
+                          "faceid.daily_attempts_per_holder")
 
 
 def placeholder_keys(settings: Settings) -> list[str]:

@@ -9,12 +9,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.clock import FixedClock
 from app.services import manual_review
 from app.services.manual_review import PHOTO_CONTEXT
-from app.storage.models import AuditEntry, ManualReviewRequest, ReviewPhoto
+from app.storage.models import AuditEntry, ManualReviewRequest, ReviewPhoto, WechatUser
 from tests.integration.review_fixtures import (
     CHONGQING,
     SICHUAN,
@@ -101,6 +101,26 @@ def test_the_service_itself_refuses_a_second_open_request(app: Flask, worker: Ho
             except manual_review.ReviewError as exc:
                 assert expect_refusal and "已有一个待审核" in exc.message
     assert len(_requests(app)) == 1
+
+
+def test_another_accounts_requests_neither_block_nor_show_on_the_holders_pages(
+        app: Flask, client: FlaskClient, worker: Holder) -> None:
+    """Someone who registered as this holder from another WeChat account files requests first."""
+    with app.extensions["db"].session() as session:
+        session.add(WechatUser(openid="o-intruder", claimed_person_id=worker.person_id))
+    intruder = app.test_client()
+    sign_in_worker(intruder, "o-intruder")
+    assert submit_form(intruder)[0] == 302
+    with app.extensions["db"].session() as session:
+        session.execute(update(ManualReviewRequest).values(state="rejected", reason="照片与本人不符"))
+    assert client.get("/h5/review").headers["Location"].endswith("/h5/review/new")  # nothing of his own
+    assert submit_form(intruder)[0] == 302  # pending again
+    status, location, _ = submit_form(client)
+    assert status == 302 and location.endswith("/h5/review?submitted=1")
+    page = client.get("/h5/review").get_data(as_text=True)
+    assert "待审核" in page and "照片与本人不符" not in page
+    assert sorted((r.openid, r.state) for r in _requests(app)) == [
+        ("o-intruder", "pending"), ("o-intruder", "rejected"), (worker.openid, "pending")]
 
 
 @pytest.mark.parametrize(("photos", "message"), [

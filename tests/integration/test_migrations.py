@@ -20,7 +20,7 @@ from app.services.demo import HEADERS, generate_rows
 from app.services.importer import ImportOptions, import_file
 from app.services.registry import cert_lookup_hash, id_lookup_hash
 from app.storage.db import Base, Database
-from app.storage.models import Person
+from app.storage.models import FaceAttempt, Person
 
 
 def test_the_migrated_schema_matches_the_models(app: Flask) -> None:
@@ -78,3 +78,28 @@ def test_0006_and_0007_keep_everyone_findable(app: Flask, tmp_path: Path) -> Non
             found = registry.find_by_number_and_name(session, pii, row["证件号码"], row["姓名"], date(2026, 11, 28))
             assert found, row["证件号码"]
             assert registry.find_by_number_and_name(session, pii, row["证书编号"], row["姓名"], date(2026, 11, 28))
+
+
+def test_0008_lets_a_face_attempt_wait_for_its_biztoken_and_steps_back_down(app: Flask) -> None:
+    """Up: a reserved attempt has no BizToken yet. Down: reservations that never started are dropped."""
+    database: Database = app.extensions["db"]
+    with database.session() as session:
+        person = Person(id_hash="ab" * 16, id_number_enc=b"x", id_masked="1101**********002X", name="张伟",
+                        gender="男")
+        session.add(person)
+        session.flush()
+        for token, state in ((None, "reserved"), ("BIZ-1", "started")):
+            session.add(FaceAttempt(openid="o-1", person_id=person.id, biz_token=token, nonce="n", state=state,
+                                    day=date(2026, 11, 28)))
+    downgrade(database, "0007_binary_blind_indexes")
+    with database.engine.connect() as conn:
+        assert list(conn.execute(text("SELECT biz_token, state FROM face_attempts"))) == [("BIZ-1", "started")]
+        [column] = [c for c in inspect(conn).get_columns("face_attempts") if c["name"] == "biz_token"]
+        assert column["nullable"] is False
+    upgrade(database)
+    with database.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+    with database.session() as session:
+        session.add(FaceAttempt(openid="o-2", person_id=person.id, biz_token=None, nonce="m", state="reserved",
+                                day=date(2026, 11, 28)))

@@ -41,6 +41,8 @@ def test_a_complete_production_configuration_is_accepted() -> None:
     ({"security": {"data_key": "short"}}, "security.data_key"),
     ({"wechat": {"message_mode": "secure"}}, "wechat.message_mode"),
     ({"database": {"url": ""}}, "database.url"),
+    ({"faceid": {"daily_attempts": 0}}, "faceid.daily_attempts"),
+    ({"faceid": {"daily_attempts": 6, "daily_attempts_per_holder": 5}}, "faceid.daily_attempts"),
 ])
 def test_a_bad_value_is_an_error_naming_the_key(mapping: dict[str, dict[str, object]], named: str) -> None:
     with pytest.raises(ConfigError, match=named.replace("[", r"\[").replace("]", r"\]")):

@@ -3,7 +3,9 @@
 Flask-WTF's CSRFProtect checks POST/PUT/PATCH/DELETE requests. It is run from our own before_request
 hook (WTF_CSRF_CHECK_DEFAULT off) so the exemptions are explicit path prefixes rather than blueprint
 names: the WeChat webhook (authenticated by WeChat's signature), the JSON APIs (no cookies, own
-authentication) and the loopback fakes of WeChat and FaceID (development only).
+authentication) and the loopback fakes of WeChat and FaceID (development only). One view is exempt
+by decorator: the ID check on the /v/ page, which compares a typed number with the code's own
+data, stores and changes nothing and uses no session (app/web/verify.py).
 """
 
 from __future__ import annotations

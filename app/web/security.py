@@ -3,9 +3,9 @@
 Flask-WTF's CSRFProtect checks POST/PUT/PATCH/DELETE requests. It is run from our own before_request
 hook (WTF_CSRF_CHECK_DEFAULT off) so the exemptions are explicit path prefixes rather than blueprint
 names: the WeChat webhook (authenticated by WeChat's signature), the JSON APIs (no cookies, own
-authentication) and the loopback fakes of WeChat and FaceID (development only). One view is exempt
-by decorator: the ID check on the /v/ page, which compares a typed number with the code's own
-data, stores and changes nothing and uses no session (app/web/verify.py).
+authentication), the ID check on the /v/ verification page (it compares a typed number with the
+code's own data, stores and changes nothing and uses no session: app/web/verify.py) and the
+loopback fakes of WeChat and FaceID (development only).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from flask import Flask, Response, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 CSRF_EXEMPT_PATHS = ("/wechat",)
-CSRF_EXEMPT_PREFIXES = ("/wechat/", "/api/", "/dev/fake-wechat", "/dev/fake-faceid")
+CSRF_EXEMPT_PREFIXES = ("/wechat/", "/api/", "/v/", "/dev/fake-wechat", "/dev/fake-faceid")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Only our own host: no CDN, no external script, no framing (clickjacking of the back office).
 # An inline <script> runs only with the page's nonce: <script nonce="{{ csp_nonce() }}">.

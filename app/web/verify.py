@@ -16,7 +16,6 @@ from app.integrations import rediskeys
 from app.services import keyring, status_list
 from app.services.verification import EXPIRED_LIVE_CODE, GENUINE, Verdict
 from app.web import deps
-from app.web.security import csrf
 
 bp = Blueprint("verify", __name__)
 
@@ -52,13 +51,13 @@ def page(token: str) -> Response:
 
 
 @bp.post("/v/<path:token>")
-@csrf.exempt
 def check_id_number(token: str) -> Response:
     """The inspector types the ID number from the holder's ID card: 一致 or 不一致 (no database).
 
-    No CSRF token: the answer is computed from the code itself, nothing is stored or changed and
-    no session is involved, so a forged cross-site post could learn or do nothing. (With a token,
-    Flask-WTF's https referrer check refused every post: the page sends no Referer, by design.)
+    No CSRF token (/v/ is exempt in app/web/security.py): the answer is computed from the code
+    itself, nothing is stored or changed and no session is involved, so a forged cross-site post
+    could learn or do nothing. (With a token, Flask-WTF's https referrer check refused every post:
+    the page sends no Referer, by design.)
     """
     verdict = deps.verifier().verify_token(token if len(token) <= MAX_TEXT_CHARS else "")
     raw = request.form.get("id_number", "")[:40]

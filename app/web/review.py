@@ -16,9 +16,9 @@ from app.services.manual_review import PHOTO_KINDS, STATE_LABELS, ReviewError, S
 from app.services.timeutil import china_text
 from app.storage.models import Person
 from app.web import deps
+from app.web.bodylimit import body_limit
 from app.web.filters import duration_text
 from app.web.h5.session import current_openid, registered_person, require_wechat_user
-from app.web.security import upload_limit
 
 bp = Blueprint("review", __name__, url_prefix="/h5/review")
 SUBMITS_PER_DAY = 20  # attempts, bad uploads included; one open request per holder and account bounds storage
@@ -66,7 +66,7 @@ def new() -> BaseResponse | tuple[str, int]:
 
 @bp.post("/new")
 @require_wechat_user
-@upload_limit(_body_limit)
+@body_limit(_body_limit)
 def submit() -> BaseResponse | tuple[str, int]:
     """Validate, store durably, then show the status page."""
     db, openid = deps.db_session(), current_openid()

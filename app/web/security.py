@@ -11,11 +11,11 @@ loopback fakes of WeChat and FaceID (development only).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g, render_template, request
+from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from app.web import bodylimit
 
 CSRF_EXEMPT_PATHS = ("/wechat",)
 CSRF_EXEMPT_PREFIXES = ("/wechat/", "/api/", "/v/", "/dev/fake-wechat", "/dev/fake-faceid")
@@ -26,25 +26,6 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 
                            "script-src 'self'{nonce}; object-src 'none'; base-uri 'self'; "
                            "frame-ancestors 'none'")
 csrf = CSRFProtect()
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def upload_limit(limit: Callable[[], int]) -> Callable[[F], F]:
-    """Let a view accept a body larger than MAX_CONTENT_LENGTH (e.g. three 5 MB photos).
-
-    Applied before the CSRF check parses the form, which is why it is a marker and not a hook.
-    """
-    def mark(view: F) -> F:
-        view.upload_limit = limit  # type: ignore[attr-defined]
-        return view
-    return mark
-
-
-def _apply_upload_limit() -> None:
-    view = current_app.view_functions.get(request.endpoint or "")
-    limit = getattr(view, "upload_limit", None)
-    if limit is not None:
-        request.max_content_length = limit()
 
 
 def is_exempt(path: str) -> bool:
@@ -53,8 +34,8 @@ def is_exempt(path: str) -> bool:
 
 
 def _protect() -> None:
-    """Check the CSRF token of an unsafe request unless its path is exempt."""
-    _apply_upload_limit()
+    """Apply the body limit, then check the CSRF token of an unsafe request unless its path is exempt."""
+    bodylimit.enforce()
     if request.method in UNSAFE_METHODS and not is_exempt(request.path):
         csrf.protect(apply_exemptions=True)  # views marked @csrf.exempt are skipped too
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.domain.idnumber import IdNumberError, normalize_id_number
 from app.domain.qrtoken import MAX_TEXT_CHARS, id_number_matches
@@ -16,6 +17,8 @@ from app.integrations import rediskeys
 from app.services import keyring, status_list
 from app.services.verification import EXPIRED_LIVE_CODE, GENUINE, Verdict
 from app.web import deps
+from app.web.bodylimit import body_limit
+from app.web.errors import render_error
 
 bp = Blueprint("verify", __name__)
 
@@ -106,17 +109,24 @@ def _rate_limited() -> bool:
 
 
 @bp.post("/api/verify")
+@body_limit(MAX_API_BODY)
 def api_verify() -> Any:
     """{"token": ...} or {"text": <the whole QR text>} -> the verdict as JSON."""
     if _rate_limited():
         return _api_error(429, "rate_limited", "请求过于频繁，请稍后再试")
-    if (request.content_length or 0) > MAX_API_BODY:
-        return _api_error(413, "too_large", "请求内容过大")
     body = request.get_json(silent=True)
     value = body.get("token", body.get("text")) if isinstance(body, dict) else None
     if not isinstance(value, str) or not value.strip():
         return _api_error(400, "bad_request", '请提交 JSON：{"token": "二维码内容或令牌"}')
     return jsonify(verdict_json(deps.verifier().verify_text(value)))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_exc: RequestEntityTooLarge) -> Response | tuple[Response, int]:
+    """413 before the view runs (app/web/bodylimit.py): the API's JSON error, the page's Chinese page."""
+    if request.path.startswith("/api/"):
+        return _api_error(413, "too_large", "请求内容过大")
+    return render_error(413)
 
 
 @bp.get("/.well-known/jwks.json")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -17,12 +18,15 @@ from app.services.manual_review import PHOTO_CONTEXT
 from app.storage.models import AuditEntry, ManualReviewRequest, ReviewPhoto, WechatUser
 from tests.integration.review_fixtures import (
     CHONGQING,
+    SECRETS_IN_METADATA,
     SICHUAN,
     Holder,
     add_certificate,
     csrf_from,
     import_holder,
     jpeg_bytes,
+    jpeg_segments,
+    jpeg_with_metadata,
     png_with_exif,
     sign_in_worker,
     submit_form,
@@ -155,15 +159,19 @@ def test_an_upload_larger_than_the_whole_form_allows_gets_a_chinese_page(app: Fl
     assert _requests(app) == []
 
 
-def test_exif_and_gps_do_not_survive_the_upload(app: Flask, client: FlaskClient, worker: Holder) -> None:
-    original = png_with_exif()
+@pytest.mark.parametrize("make", [png_with_exif, jpeg_with_metadata])
+def test_no_metadata_survives_the_upload(app: Flask, client: FlaskClient, worker: Holder,
+                                         make: Callable[[], bytes]) -> None:
+    original = make()
     assert b"SecretCam" in original
     status, _, _ = submit_form(client, photos={"holding_id": original})
     assert status == 302
     [photo] = _photos(app)
     plain = app.extensions["pii"].decrypt(photo.data_enc, PHOTO_CONTEXT)
     image = Image.open(io.BytesIO(plain))
-    assert image.format == "JPEG" and not image.getexif() and b"SecretCam" not in plain
+    assert image.format == "JPEG" and not image.getexif()
+    assert not [secret for secret in SECRETS_IN_METADATA if secret in plain]
+    assert not [marker for marker, _ in jpeg_segments(plain) if marker == 0xFE or 0xE1 <= marker <= 0xEF]
 
 
 def test_the_form_without_a_csrf_token_is_refused_and_nothing_is_stored(app: Flask, client: FlaskClient,

@@ -33,6 +33,11 @@ def conversation(openid: str) -> str:
     return f"wechat:conv:{openid}"
 
 
+def scanned_number(openid: str) -> str:
+    """A bare certificate number one user scanned, encrypted, waiting for the holder's name."""
+    return f"wechat:scanned_number:{openid}"
+
+
 def rate(scope: str, subject: str) -> str:
     """A rate-limit counter, e.g. rate("query:openid", openid); hash personal subjects first."""
     return f"rate:{scope}:{subject}"

@@ -31,7 +31,7 @@ from app.domain.status import StatusResult
 from app.render.certificate import CertificateView, draw_watermark, qr_box, qr_image, render_image
 from app.render.pdf import page_from_image, save_pdf
 from app.services.photos import load_photo
-from app.services.presenters import scope_labels
+from app.services.presenters import NO_NUMBER, scope_labels
 from app.services.registry import status_of
 from app.services.signing import KeyProvider
 from app.storage.models import Certificate, Person
@@ -152,7 +152,7 @@ def certificate_view(session: Session, pii: PiiCipher, cert: Certificate, status
         holder_name=person.name,
         gender=person.gender,
         id_number=pii.decrypt_text(person.id_number_enc, b"people.id_number"),
-        cert_number=pii.decrypt_text(cert.cert_no_enc, b"certificates.cert_no"),
+        cert_number=pii.decrypt_text(cert.cert_no_enc, b"certificates.cert_no") if cert.cert_no_enc else NO_NUMBER,
         first_issued=cert.first_issue_date.isoformat(),
         valid_from=cert.valid_from.isoformat(),
         valid_until=cert.valid_until.isoformat(),

@@ -28,8 +28,11 @@ from app.services.importlimits import (
 
 _CHUNK = 1 << 20
 BROKEN_XLSX = "XLSX文件已损坏或不是Excel 2007及以上格式"
-# Cells longer than Excel allows are not certificate data; refuse rather than buffer them.
-csv.field_size_limit(MAX_CELL_CHARS)
+# Cells longer than Excel allows are not certificate data: a process that imports (the CLI) sets this
+# as the csv module's field size limit, which is process-wide, so that such a cell is refused, not
+# buffered. Without it the csv module's own default (128 KiB) bounds the buffer, and every record is
+# still checked against MAX_CELL_CHARS.
+MAX_CSV_FIELD = MAX_CELL_CHARS
 _CSV_FIELD_TOO_LONG = "field larger than field limit"  # the csv module's words for it
 
 
@@ -106,7 +109,9 @@ def _open_csv(path: Path) -> Source:
 def _csv_records(reader: Any) -> Iterator[list[str]]:
     """The reader's records, a malformed one or an over-long cell refusing the file with its line."""
     try:
-        yield from reader
+        for cells in reader:
+            _refuse_if(long_cell(reader.line_num, cells))
+            yield cells
     except csv.Error as exc:
         if str(exc).startswith(_CSV_FIELD_TOO_LONG):
             raise ImportRefused(cell_too_long(reader.line_num)) from exc

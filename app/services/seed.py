@@ -11,12 +11,12 @@ from sqlalchemy import func, select, update
 
 from app.domain.catalogue import Catalogue
 from app.domain.pii import PiiCipher
-from app.services.demo import HEADERS, certificate_row, generate_rows
+from app.services.demo import HEADERS, certificate_row, generate_rows, item_row
 from app.services.importer import ImportSummary, import_source
 from app.services.importsource import Source
-from app.services.registry import cert_lookup_hash
+from app.services.registry import id_lookup_hash
 from app.storage.db import Database
-from app.storage.models import Certificate
+from app.storage.models import Certificate, Person
 
 # Fixed people so the README and the simulator can show a working query.
 SHOWCASE = [
@@ -56,7 +56,7 @@ def _showcase_rows(rng: random.Random, catalogue: Catalogue, today: date) -> tup
                                                                                     list[DemoPerson]]:
     """One holder per status, fixed so that demos are repeatable."""
     specs = [
-        ("有效（特种作业，低压电工）", today - timedelta(days=400), None, "special_ops"),
+        ("有效（特种作业，低压电工）", today - timedelta(days=400), None, "special_ops"),  # + a welding item
         ("将被换发（旧版本显示为已被新版本取代）", today - timedelta(days=2000), None, "special_ops"),
         ("暂扣", today - timedelta(days=300), None, "special_ops"),
         ("已撤销", today - timedelta(days=900), None, "special_ops"),
@@ -80,6 +80,10 @@ def _showcase_rows(rng: random.Random, catalogue: Catalogue, today: date) -> tup
         rows.append(row)
         people.append(DemoPerson(row["姓名"], row["证件号码"], note))
     rows[0].update({"作业类别": "电工作业", "操作项目": "低压电工作业"})
+    # The same holder also welds: a second certificate under the same 证号 (one per 操作项目).
+    welding = item_row(rng, catalogue, 90000100, today - timedelta(days=700), rows[0]["证件号码"], "special_ops")
+    welding.update({"作业类别": "焊接与热切割作业", "操作项目": "熔化焊接与热切割作业"})
+    rows.append({**{k: rows[0][k] for k in ("姓名", "性别", "证件号码")}, **welding})
     return rows, people
 
 
@@ -108,6 +112,7 @@ def _set_admin_states(database: Database, pii: PiiCipher, rows: list[dict[str, A
               4: ("cancelled", "持证人申请注销")}
     with database.session() as session:
         for index, (state, reason) in states.items():
+            holder = select(Person.id).where(Person.id_hash == id_lookup_hash(pii, rows[index]["证件号码"]))
             session.execute(update(Certificate).where(
-                Certificate.cert_no_hash == cert_lookup_hash(pii, rows[index]["证书编号"]),
+                Certificate.person_id.in_(holder.scalar_subquery()),  # showcase holders hold one item
                 Certificate.is_current.is_(True)).values(admin_state=state, admin_reason=reason))

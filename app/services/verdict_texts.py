@@ -16,10 +16,14 @@ OTHER_SITE_EXPLANATION = "该二维码指向 {host}，不是官方核验网址 {
 TOO_LONG_EXPLANATION = "内容过长，不是本系统签发的证书二维码。"
 MISSING_RECORD_HEADLINE = "签名有效，但查无证书记录"
 MISSING_RECORD_EXPLANATION = "请联系签发机关核实该证书。"
-CERT_NUMBER_HEADLINE = "查到该证书编号"
-CERT_NUMBER_EXPLANATION = "证书编号不含防伪签名，仅供参考；请核对持证人姓名、照片与身份证件。"
-CERT_NUMBER_MISSING_HEADLINE = "未查到该证书编号"
-CERT_NUMBER_MISSING_EXPLANATION = "系统中没有这个证书编号。请核对编号，或请持证人出示电子证照的二维码。"
+CERT_NUMBER_HEADLINE = "这是证书编号，不是防伪二维码"
+CERT_NUMBER_EXPLANATION = ("证书编号不能证明证书真伪。请同时提供持证人姓名查询，"
+                           "或请持证人出示电子证照上的二维码扫码核验。")
+CERT_NUMBER_NO_MATCH_HEADLINE = "未查到相符的证书"
+CERT_NUMBER_NO_MATCH = ("未查到与该编号和姓名相符的证书。请核对编号和姓名（须与证书一致），"
+                        "或请持证人出示电子证照二维码。")
+CERT_NUMBER_FOUND_HEADLINE = "查到持证人的证书"
+CERT_NUMBER_FOUND_EXPLANATION = "按证书编号和姓名查到，仅供参考（编号不含防伪签名）；请核对持证人照片与身份证件。"
 LIVE_CODE_NOTE = "动态亮证码，{until} 前有效"
 OFFICIAL_NOTICE = "官方核验网址为 {domain}（政府网站均以 .gov.cn 结尾）。仿冒网站可能显示“有效”，请认准该网址。"
 

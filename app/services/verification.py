@@ -34,7 +34,7 @@ GENUINE = "genuine"                    # signature good; see `status` for the li
 FORGED = "forged"                      # bad/unknown signature, tampered, malformed: treat as a forgery
 EXPIRED_LIVE_CODE = "expired_live_code"  # a 亮证 dynamic code past its expiry
 KEY_REVOKED = "key_revoked"            # signed by a retired (compromised) key
-CERT_NUMBER = "cert_number"            # a bare certificate number (old cards): looked up, not signed
+CERT_NUMBER = "cert_number"            # a bare certificate number (old cards): proves nothing, needs the name
 NOT_OURS = "not_ours"                  # a URL of another site or any other text: may be a forgery
 
 # A bare certificate number: "T" + ID number for special operations, an opaque code otherwise.
@@ -60,6 +60,7 @@ class Verdict:
     notice: str = ""                   # names the official domain; shown on every verdict
     expires_at: datetime | None = None  # live (亮证) codes only
     claims: CertClaims | None = field(default=None, repr=False)  # signed data, for the ID-number check
+    number: str | None = field(default=None, repr=False)  # a bare number that was scanned (never looked up)
 
     @property
     def is_genuine(self) -> bool:
@@ -154,7 +155,7 @@ class Verifier:
                                 kid=result.kid, claims=claims)
         cert, person = pair
         found = registry.Found(cert, person, registry.status_of(self.session, cert, self._now().date()))
-        current = cert.version if cert.is_current else registry.current_version(self.session, cert.cert_no_hash)
+        current = registry.newest_version(self.session, cert)
         headline, explanation = texts.genuine_texts(found.status.code, current)
         expires = self._moment(result.expires_at)
         if expires is not None:
@@ -173,12 +174,17 @@ class Verifier:
         return fields
 
     def _cert_number(self, number: str) -> Verdict:
-        """Old cards carry only a number: look it up (not proof of anything, so said plainly)."""
-        found = registry.find_by_cert_no(self.session, self.pii, number, self._now().date())
-        if not found:
-            return self._simple(CERT_NUMBER, texts.CERT_NUMBER_MISSING_HEADLINE,
-                                texts.CERT_NUMBER_MISSING_EXPLANATION)
-        cert = found[0].certificate
+        """A bare number proves nothing and is not looked up: the same answer whether or not it exists
+        (else anyone could learn who holds a certificate). The holder's name is asked for, as in 输入查询."""
         return self._simple(CERT_NUMBER, texts.CERT_NUMBER_HEADLINE, texts.CERT_NUMBER_EXPLANATION,
-                            status=found[0].status, fields=self._fields(found[0]), public_id=cert.public_id,
-                            version=cert.version, current_version=cert.version)
+                            number=number)
+
+    def look_up_number(self, number: str, name: str) -> list[Verdict]:
+        """A certificate number (or ID number) with the holder's name: one verdict per current
+        certificate, as 输入查询 answers; [] when they do not match (whether or not the number exists).
+        Raises IdNumberError / PersonNameError for malformed input. Callers rate-limit first."""
+        today = self._now().date()
+        return [self._simple(CERT_NUMBER, texts.CERT_NUMBER_FOUND_HEADLINE, texts.CERT_NUMBER_FOUND_EXPLANATION,
+                             status=found.status, fields=self._fields(found), public_id=found.certificate.public_id,
+                             version=found.certificate.version, current_version=found.certificate.version)
+                for found in registry.find_by_number_and_name(self.session, self.pii, number, name, today)]

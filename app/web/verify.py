@@ -12,10 +12,12 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.domain.idnumber import IdNumberError, normalize_id_number
+from app.domain.names import PersonNameError
 from app.domain.qrtoken import MAX_TEXT_CHARS, id_number_matches
 from app.integrations import rediskeys
-from app.services import keyring, status_list
-from app.services.verification import EXPIRED_LIVE_CODE, GENUINE, Verdict
+from app.services import keyring, lookup_limits, status_list
+from app.services import verdict_texts as texts
+from app.services.verification import CERT_NUMBER, EXPIRED_LIVE_CODE, GENUINE, Verdict
 from app.web import deps
 from app.web.bodylimit import body_limit
 from app.web.errors import render_error
@@ -111,14 +113,36 @@ def _rate_limited() -> bool:
 @bp.post("/api/verify")
 @body_limit(MAX_API_BODY)
 def api_verify() -> Any:
-    """{"token": ...} or {"text": <the whole QR text>} -> the verdict as JSON."""
+    """{"token": ...} or {"text": <the whole QR text>} -> the verdict as JSON; a bare certificate
+    number is looked up only with {"name": <the holder's name>} too."""
     if _rate_limited():
         return _api_error(429, "rate_limited", "请求过于频繁，请稍后再试")
     body = request.get_json(silent=True)
     value = body.get("token", body.get("text")) if isinstance(body, dict) else None
     if not isinstance(value, str) or not value.strip():
         return _api_error(400, "bad_request", '请提交 JSON：{"token": "二维码内容或令牌"}')
-    return jsonify(verdict_json(deps.verifier().verify_text(value)))
+    verdict = deps.verifier().verify_text(value)
+    name = body.get("name") if isinstance(body, dict) else None
+    if verdict.outcome == CERT_NUMBER and verdict.number and isinstance(name, str) and name.strip():
+        return _number_and_name(verdict, verdict.number, name)
+    return jsonify(verdict_json(verdict))
+
+
+def _number_and_name(asked: Verdict, number: str, name: str) -> Any:
+    """The holder's current certificates for a number + name, limited as 输入查询 is."""
+    hit = lookup_limits.check(deps.store(), deps.pii(), f"ip:{request.remote_addr}", number.strip().upper(),
+                              name.strip()[:40])
+    if hit is not None:
+        return _api_error(429, "rate_limited", f"查询过于频繁，请{hit.minutes}分钟后再试")
+    try:
+        found = deps.verifier().look_up_number(number, name[:40])
+    except (IdNumberError, PersonNameError) as exc:
+        return _api_error(400, "bad_request", exc.message)
+    answer = verdict_json(found[0] if len(found) == 1 else asked)
+    answer["certificates"] = [verdict_json(item) for item in found]
+    if not found:
+        answer.update(headline=texts.CERT_NUMBER_NO_MATCH_HEADLINE, explanation=texts.CERT_NUMBER_NO_MATCH)
+    return jsonify(answer)
 
 
 @bp.errorhandler(RequestEntityTooLarge)

@@ -173,14 +173,29 @@ def test_a_code_pointing_at_another_site_is_not_ours_even_with_a_genuine_token(
     assert "谨防假冒" in result["headline"] and result["certificate"] is None
 
 
-def test_a_bare_certificate_number_is_looked_up_with_masked_details(
+def test_a_bare_number_gets_the_same_answer_whether_or_not_it_exists(
+        keyed_app: Flask, showcase: list[DemoPerson]) -> None:
+    """No existence oracle: a bare 证号 proves nothing and is not looked up without the holder's name."""
+    held = api(keyed_app, {"text": "T" + showcase[VALID].id_number})
+    unheld = api(keyed_app, {"text": "T440524188001010014"})
+    assert held["outcome"] == "cert_number" and held["status"] is None and held["certificate"] is None
+    assert {k: v for k, v in held.items() if k != "checked_at"} == {
+        k: v for k, v in unheld.items() if k != "checked_at"}
+    assert "姓名" in held["explanation"]
+
+
+def test_a_number_with_the_holders_name_lists_every_item_masked(
         keyed_app: Flask, showcase: list[DemoPerson]) -> None:
     holder = showcase[VALID]
-    result = api(keyed_app, {"text": "T" + holder.id_number})
-    assert result["outcome"] == "cert_number" and result["status"]["code"] == "valid"
-    assert result["certificate"]["证件号码"].startswith(holder.id_number[:4] + "***")
+    result = api(keyed_app, {"text": "T" + holder.id_number, "name": holder.name})
+    items = [c["certificate"]["操作项目"] for c in result["certificates"]]
+    assert sorted(items) == ["低压电工作业", "熔化焊接与热切割作业"]
+    assert all(c["status"]["code"] == "valid" and c["genuine"] for c in result["certificates"])
+    assert result["certificates"][0]["certificate"]["证件号码"].startswith(holder.id_number[:4] + "***")
     assert holder.id_number not in str(result) and holder.name not in str(result)
-    assert api(keyed_app, {"text": "T110105194912310021"})["headline"] == "未查到该证书编号"
+    wrong = api(keyed_app, {"text": "T" + holder.id_number, "name": "李四"})
+    absent = api(keyed_app, {"text": "T440524188001010014", "name": holder.name})
+    assert wrong["certificates"] == absent["certificates"] == [] and wrong["headline"] == absent["headline"]
 
 
 def test_the_json_api_gives_the_same_verdict_as_the_page(keyed_app: Flask, showcase: list[DemoPerson]) -> None:

@@ -5,8 +5,8 @@ holder's row lock (app/storage/locks.py); the BizToken arrives afterwards, from 
 made outside the lock. Until then the row is `reserved` and has no BizToken. face_attempts holds
 a few rows per person per day at most, so any rebuild either database does for this is quick.
 
-Revision ID: 0008_face_attempt_reservations
-Revises: 0007_binary_blind_indexes
+Revision ID: 0009_face_attempt_reservations
+Revises: 0008_certificate_identity
 Create Date: 2026-12-03 10:00:00
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_face_attempt_reservations"
-down_revision: str | None = "0007_binary_blind_indexes"
+revision: str = "0009_face_attempt_reservations"
+down_revision: str | None = "0008_certificate_identity"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

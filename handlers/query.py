@@ -10,7 +10,7 @@ from app.domain.idnumber import IdNumberError, normalize_id_number
 from app.domain.names import PersonNameError, normalize_name
 from app.domain.status import StatusCode, cn_date
 from app.integrations import rediskeys
-from app.services import lookup_limits, registry
+from app.services import accounts, lookup_limits, registry
 from app.services.presenters import describe
 from handlers import Context, Incoming, Reply, replies, router
 from menus.menu import QUERY_KEY
@@ -93,12 +93,13 @@ def canonical_number(raw: str, today: date) -> str:
 
 
 def rate_limited(openid: str, number: str, name: str, ctx: Context) -> str | None:
-    """The limit message if this openid or this number asked too much; counts this attempt."""
-    hit = lookup_limits.check(ctx.store, ctx.pii, openid, number, name)
-    if hit is None:
-        return None
-    template = replies.RATE_OPENID if hit.scope == "sender" else replies.RATE_NUMBER
-    return template.format(minutes=hit.minutes)
+    """The limit message if this openid or this number asked too much; counts this attempt.
+
+    The holder bound to this openid in 我的证书 is never refused his own number.
+    """
+    hit = lookup_limits.check(ctx.store, ctx.pii, openid, number, name,
+                              own_number=lambda: accounts.holds_number(ctx.session, ctx.pii, openid, number))
+    return lookup_limits.message(hit, ctx.now) if hit else None
 
 
 def format_found(found: list[registry.Found], ctx: Context) -> str:

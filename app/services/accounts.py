@@ -21,7 +21,15 @@ from app.domain.names import PersonNameError, normalize_name
 from app.domain.pii import PiiCipher
 from app.integrations import rediskeys
 from app.integrations.kvstore import KVStore
-from app.services.registry import CertificateRow, Found, certificates_of_person, find_person, status_of
+from app.services.registry import (
+    CertificateRow,
+    Found,
+    cert_lookup_hash,
+    certificates_of_person,
+    find_person,
+    id_candidate,
+    status_of,
+)
 from app.storage.models import AuditEntry, Certificate, DownloadLog, Person, WechatUser
 
 # Shown next to its own checkbox on the registration form and stored verbatim with the time.
@@ -134,6 +142,24 @@ def bind_verified(db: Session, openid: str, person_id: int, method: str, now: da
     user.person_id, user.bound_at = person_id, to_utc(now)
     user.verified_at, user.verified_method = to_utc(now), method
     audit(db, actor, "wechat.bind", f"person:{person_id}", {"openid": openid, "method": method}, now)
+
+
+def holds_number(db: Session, pii: PiiCipher, openid: str, number: str) -> bool:
+    """Whether `openid` is verified and bound to the holder of `number` (his ID number, "T" + it, or
+    the 证号 of one of his certificates): such a lookup is never rate-limited (lookup_limits)."""
+    user = db.get(WechatUser, openid) if openid else None
+    if user is None or user.person_id is None or user.verified_at is None:
+        return False
+    candidate = id_candidate(number)
+    if candidate is not None:
+        try:
+            person = find_person(db, pii, normalize_id_number(candidate))
+        except IdNumberError:
+            return False
+        return person is not None and person.id == user.person_id
+    return db.scalar(select(Certificate.id).where(
+        Certificate.person_id == user.person_id,
+        Certificate.cert_no_hash == cert_lookup_hash(pii, number)).limit(1)) is not None
 
 
 def certificates_of(db: Session, person: Person, on: date) -> list[Found]:

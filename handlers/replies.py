@@ -61,11 +61,6 @@ def cert_block(index: int, fields: dict[str, str], link: str) -> str:
     return "\n".join(lines)
 
 
-def unpublished(when: str) -> str:
-    """A certificate that exists but is not published yet."""
-    return f"证书尚未发布，预计{when}发布。" if when else "证书尚未发布，发布日期待定。"
-
-
 def scan_verdict(headline: str, explanation: str, fields: dict[str, str]) -> str:
     """The reply to a scan: the verdict, then masked fields."""
     lines = [headline, explanation]

@@ -66,6 +66,9 @@ def render(verdict: Verdict, ctx: Context) -> str:
         fields["当前状态"] = verdict.status.label
         if not verdict.status.is_valid:
             fields["状态说明"] = verdict.status.detail
+    if verdict.next_step is not None:
+        fields["下一步"] = verdict.next_step.action
+        fields["签发机关"] = verdict.next_step.contact
     fields["核验时间"] = verdict.checked_at.strftime("%Y-%m-%d %H:%M")
     text = replies.scan_verdict(verdict.headline, verdict.explanation, fields)
     if not verdict.is_genuine:

@@ -107,6 +107,9 @@ def verdict_json(verdict: Verdict) -> dict[str, Any]:
         "live_code_expires_at": verdict.expires_at.isoformat(timespec="seconds") if verdict.expires_at else None,
         "official_domain": deps.settings().server.official_domain,
         "notice": verdict.notice,
+        "next_step": None if verdict.next_step is None else {
+            "summary": verdict.next_step.summary, "action": verdict.next_step.action,
+            "contact": verdict.next_step.contact, "phone": verdict.next_step.phone},
     }
 
 

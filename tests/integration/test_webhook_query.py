@@ -17,6 +17,9 @@ from app.services.lookup_limits import LIMITS, NUMBER, PAIR, SENDER
 from app.services.seed import DemoPerson
 from app.storage.models import WechatUser
 from app.web.query_pages import LINK_TTL
+from tests.integration.test_next_steps import says_what_to_do
+from tests.integration.verify_fixtures import CANCELLED, EXPIRED, OVERDUE, REVOKED, SUSPENDED
+from tests.integration.verify_fixtures import UNPUBLISHED as UNPUBLISHED_INDEX
 from tests.integration.webhook_fixtures import (  # noqa: F401
     UNPUBLISHED,
     VALID,
@@ -92,7 +95,17 @@ def test_an_unpublished_certificate_says_when_it_will_be_published(
         wechat: WeChatServer, holders: dict[str, DemoPerson]) -> None:
     holder = holders[UNPUBLISHED]
     text = wechat.send_text("o-worker", f"{holder.id_number} {holder.name}").text
-    assert "状态：未发布" in text and re.search(r"预计\d{4}年\d+月\d+日发布", text)
+    assert "状态：未发布" in text and re.search(r"电子证书将于\d{4}年\d+月\d+日发布", text)
+    assert "考试合格后第10个工作日" in text and "签发机关：" in text
+
+
+@pytest.mark.parametrize("index", [SUSPENDED, REVOKED, CANCELLED, EXPIRED, OVERDUE, UNPUBLISHED_INDEX])
+def test_the_reply_and_its_detail_page_say_what_to_do_next_and_whom_to_call(
+        client: FlaskClient, wechat: WeChatServer, holders: dict[str, DemoPerson], index: int) -> None:
+    holder = list(holders.values())[index]
+    reply = wechat.send_text(f"o-asker-{index}", f"{holder.id_number} {holder.name}").text
+    says_what_to_do(reply, index)
+    says_what_to_do(client.get(LINK.search(reply).group(1)).text, index)  # type: ignore[union-attr]
 
 
 def test_no_match_is_the_same_answer_whether_or_not_the_number_exists(

@@ -36,6 +36,7 @@ from app.storage.models import AuditEntry, Certificate, DownloadLog, Person, Wec
 # Face data is sensitive personal information (PIPL Art. 28-29): separate, explicit consent.
 CONSENT_TEXT = ("我同意本服务通过腾讯云人脸核身，将我的姓名、身份证号码和现场人脸"
                 "与公安机关登记的照片进行比对，仅用于确认本人身份；本服务不保存人脸图像。我知道可以不同意并改为申请人工审核。")
+CONSENT_MISSING = "请阅读并勾选人脸核身授权，或点“不同意人脸核身，改为人工审核”。"
 NOT_FOUND_MESSAGE = "未找到与您填写的信息相符的持证记录，请核对姓名和证件号码。"
 REGISTER_LIMIT_PER_DAY = 10
 _MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -67,8 +68,9 @@ def check_register_rate(store: KVStore, openid: str, day: date) -> None:
         raise RegistrationError("今日提交次数过多，请明天再试。")
 
 
-def _clean_inputs(name: str, id_number: str, mobile: str, consent: bool, today: date) -> tuple[str, str, str]:
-    """Validate the form's fields, naming the first bad one."""
+def _clean_inputs(name: str, id_number: str, mobile: str, consent: bool, today: date, face: bool,
+                  ) -> tuple[str, str, str]:
+    """Validate the form's fields, naming the first bad one (consent only for the face check)."""
     try:
         clean_name = normalize_name(name)
     except PersonNameError as exc:
@@ -78,8 +80,8 @@ def _clean_inputs(name: str, id_number: str, mobile: str, consent: bool, today: 
     except IdNumberError as exc:
         raise RegistrationError(exc.message, "id_number") from None
     clean_mobile = normalize_mobile(mobile)
-    if not consent:
-        raise RegistrationError("请阅读并勾选人脸核身授权，或改为申请人工审核。", "consent")
+    if face and not consent:
+        raise RegistrationError(CONSENT_MISSING, "consent")
     return clean_name, number, clean_mobile
 
 
@@ -93,13 +95,15 @@ def _holder(db: Session, pii: PiiCipher, number: str, name: str) -> Person | Non
 
 
 def register(db: Session, pii: PiiCipher, openid: str, name: str, id_number: str, mobile: str,
-             consent: bool, now: datetime) -> int:
+             consent: bool, now: datetime, face: bool = True) -> int:
     """Record that `openid` claims a holder (returns its id); binding waits for a passed verification.
 
+    `face`: the worker goes on to the face check, which needs his consent; without it (he chose
+    manual review instead, as the 2025 face-recognition rules allow) no consent is recorded.
     Whether another openid is bound to the holder is not part of the answer: telling a stranger
     who typed a name and ID number that this person uses the service would leak it.
     """
-    clean_name, number, clean_mobile = _clean_inputs(name, id_number, mobile, consent, now.date())
+    clean_name, number, clean_mobile = _clean_inputs(name, id_number, mobile, consent, now.date(), face)
     person = _holder(db, pii, number, clean_name)
     if person is None:
         raise RegistrationError(NOT_FOUND_MESSAGE)  # the same words whatever did not match
@@ -108,10 +112,18 @@ def register(db: Session, pii: PiiCipher, openid: str, name: str, id_number: str
         raise RegistrationError("本微信已绑定其他持证人，不能再登记为另一位持证人。")
     user.claimed_person_id = person.id
     user.mobile_enc = pii.encrypt(clean_mobile, b"wechat_users.mobile")
-    user.consent_text, user.consent_at = CONSENT_TEXT, to_utc(now)
+    if consent:
+        record_consent(user, now)
+    else:  # manual review chosen instead: an earlier consent is not carried over
+        user.consent_text, user.consent_at = None, None
     db.add(user)
     db.commit()
     return person.id
+
+
+def record_consent(user: WechatUser, now: datetime) -> None:
+    """Keep the exact consent text the worker agreed to, with the time (caller commits)."""
+    user.consent_text, user.consent_at = CONSENT_TEXT, to_utc(now)
 
 
 def audit(db: Session, actor: str, action: str, subject: str, detail: dict[str, object], now: datetime,

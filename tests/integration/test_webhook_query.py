@@ -10,12 +10,13 @@ from datetime import datetime
 
 import pytest
 from flask import Flask
+from sqlalchemy import update
 from flask.testing import FlaskClient
 
-from app.services import registry
+from app.services import accounts, registry
 from app.services.lookup_limits import LIMITS, NUMBER, PAIR, SENDER
 from app.services.seed import DemoPerson
-from app.storage.models import WechatUser
+from app.storage.models import Certificate, WechatUser
 from app.web.query_pages import LINK_TTL
 from tests.integration.test_next_steps import says_what_to_do
 from tests.integration.verify_fixtures import CANCELLED, EXPIRED, OVERDUE, REVOKED, SUSPENDED
@@ -195,6 +196,27 @@ def test_only_many_senders_together_lock_a_number_and_never_for_its_verified_hol
     _bind(app, "o-holder", holder)
     assert "状态：有效" in wechat.send_text("o-holder", f"{holder.id_number} {holder.name}").text
     assert "状态：有效" in wechat.send_text("o-holder", f"T{holder.id_number} {holder.name}").text
+
+
+def test_a_number_is_the_verified_holders_own_by_id_number_or_by_a_certificates_number(
+        app: Flask, holders: dict[str, DemoPerson]) -> None:
+    holder, manager = holders[VALID], holders["有效（安管人员）"]
+    _bind(app, "o-holder", holder)
+    _bind(app, "o-manager", manager)
+    pii = app.extensions["pii"]
+    with app.extensions["db"].session() as session:
+        person = registry.find_person(session, pii, manager.id_number)
+        assert person is not None
+        session.execute(update(Certificate).where(Certificate.person_id == person.id)
+                        .values(cert_no_hash=registry.cert_lookup_hash(pii, "AQ202600000001")))
+        session.commit()
+        assert accounts.holds_number(session, pii, "o-holder", holder.id_number)
+        assert accounts.holds_number(session, pii, "o-holder", "T" + holder.id_number)
+        assert accounts.holds_number(session, pii, "o-manager", "aq202600000001")
+        assert not accounts.holds_number(session, pii, "o-holder", "AQ202600000001")
+        assert not accounts.holds_number(session, pii, "o-holder", manager.id_number)
+        assert not accounts.holds_number(session, pii, "o-stranger", holder.id_number)
+        assert not accounts.holds_number(session, pii, "o-holder", holder.id_number[:-1] + "0")
 
 
 def test_one_user_asking_too_often_is_told_when_to_try_again(wechat: WeChatServer) -> None:

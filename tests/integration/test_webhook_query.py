@@ -10,8 +10,8 @@ from datetime import datetime
 
 import pytest
 from flask import Flask
-from sqlalchemy import update
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
 from app.services import accounts, registry
 from app.services.lookup_limits import LIMITS, NUMBER, PAIR, SENDER

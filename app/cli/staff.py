@@ -39,5 +39,6 @@ def list_command() -> None:
     with current_app.extensions["db"].session() as session:
         for staff in list_staff(session):
             state = "active" if staff.active else "disabled"
-            locked = f", locked until {china_text(staff.locked_until)}" if staff.locked_until else ""
-            click.echo(f"{staff.username}\t{staff.roles}\t{staff.authority}\t{state}{locked}")
+            second = ", 2FA" if staff.totp_enabled_at else ", no 2FA yet"
+            last = f", last sign-in {china_text(staff.last_login_at)}" if staff.last_login_at else ""
+            click.echo(f"{staff.username}\t{staff.roles}\t{staff.authority}\t{state}{second}{last}")

@@ -94,7 +94,7 @@ def awaiting_publication(session: Session, staff: StaffView, covered: Coverage,
 
 def load_year(session: Session, year: YearCalendar, actor: str, file_name: str, now: datetime) -> None:
     """Store a year from an uploaded file and audit who loaded it (the caller commits)."""
-    store_year(session, year)
+    store_year(session, year, now)
     audit.record(session, actor, "calendar.load", f"calendar:{year.year}",
                  {"file": file_name[:100], "holidays": len(year.holidays),
                   "makeup_workdays": len(year.makeup_workdays)}, now)

@@ -57,6 +57,11 @@ def visible(db: Session, actor: StaffView) -> list[Staff]:
     return list(db.scalars(statement))
 
 
+def locked_usernames(db: Session, pii: PiiCipher, accounts: Iterable[Staff], now: datetime) -> set[str]:
+    """Which of these accounts cannot sign in for now (too many failures); a password reset lifts it."""
+    return {staff.username for staff in accounts if signin.locked(db, pii, staff.username, now)}
+
+
 def find(db: Session, actor: StaffView, staff_id: int) -> Staff | None:
     """An account the admin manages, or None (a 404 for the page)."""
     if not 0 < staff_id < 2**31:  # larger numbers overflow the database driver
@@ -134,10 +139,14 @@ def reset_password(db: Session, pii: PiiCipher, actor: StaffView, staff: Staff, 
 def reset_two_factor(db: Session, actor: StaffView, staff: Staff, now: datetime) -> None:
     """Forget a colleague's authenticator (a lost phone): the next sign-in enrols a new one."""
     _refuse_reset(actor, staff, "two_factor")
+    forget_authenticator(db, staff, audit.staff_actor(actor.username), now)
+
+
+def forget_authenticator(db: Session, staff: Staff, by: str, now: datetime) -> None:
+    """Drop the authenticator and recovery codes, end the sessions, audit (`by`: the actor)."""
     twofactor.reset(db, staff)
     staff_sessions.end_all(db, staff.id, now, "reset")
-    audit.record(db, audit.staff_actor(actor.username), "staff.reset_2fa", audit.staff_actor(staff.username),
-                 {}, now)
+    audit.record(db, by, "staff.reset_2fa", audit.staff_actor(staff.username), {}, now)
 
 
 def change_own_password(db: Session, staff: Staff, new: str, repeat: str, now: datetime,

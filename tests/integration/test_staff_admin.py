@@ -178,3 +178,30 @@ def test_staff_pages_are_for_admins_and_their_forms_need_the_csrf_token(app: Fla
     assert response.status_code == 400 and "页面已过期" in response.get_data(as_text=True)
     with app.extensions["db"].session() as session:
         assert session.scalar(select(Staff).where(Staff.username == "cq.sneaky")) is None
+
+
+def test_a_locked_colleague_shows_as_locked_until_an_admin_resets_the_password(app: Flask,
+                                                                              city_admin: FlaskClient) -> None:
+    target = make_staff(app, "cq.reviewer")
+    for _ in range(5):
+        guesser = app.test_client()
+        token = csrf_from(guesser.get("/admin/login").get_data(as_text=True))
+        guesser.post("/admin/login", data={"username": "cq.reviewer", "password": "wrong-guess", "csrf_token": token})
+    row = city_admin.get("/admin/staff").get_data(as_text=True).split("cq.reviewer", 1)[1].split("</tr>", 1)[0]
+    assert "已锁定" in row
+    status, page = _post(city_admin, f"/admin/staff/{target}/password", {})
+    password = re.search(r'id="temporary-password">([^<]+)<', page)
+    assert status == 200 and password is not None
+    staff_login(app.test_client(), "cq.reviewer", password.group(1))  # the lock was lifted with the reset
+    assert "已锁定" not in city_admin.get("/admin/staff").get_data(as_text=True)
+
+
+def test_the_command_line_resets_a_lost_authenticator(app: Flask) -> None:
+    make_staff(app, "city.admin", role="admin", authority=ALL)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["staff", "reset-2fa", "city.admin"])
+    assert result.exit_code == 0, result.output
+    assert account(app, "city.admin").totp_enabled_at is None and _entries(app, "staff.reset_2fa")
+    assert "no 2FA yet" in runner.invoke(args=["staff", "list"]).output
+    unknown = runner.invoke(args=["staff", "reset-2fa", "nobody"])
+    assert unknown.exit_code != 0 and "no staff account" in unknown.output

@@ -39,9 +39,11 @@ def _form_roles() -> list[str]:
 
 
 def _list_page(error: str | None = None, status: int = 200) -> tuple[str, int]:
-    admin = _admin()
-    return render_template("admin/staff_list.html", accounts=staff_admin.visible(deps.db_session(), admin),
-                           roles=ROLES, role_labels=ROLE_LABELS, parse_roles=parse_roles,
+    admin, db = _admin(), deps.db_session()
+    accounts = staff_admin.visible(db, admin)
+    return render_template("admin/staff_list.html", accounts=accounts, roles=ROLES, role_labels=ROLE_LABELS,
+                           locked=staff_admin.locked_usernames(db, deps.pii(), accounts, deps.clock().now()),
+                           parse_roles=parse_roles,
                            scopes=scope_choices(admin), error=error, form=request.form), status
 
 

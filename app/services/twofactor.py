@@ -14,8 +14,9 @@ from datetime import datetime
 import pyotp
 import qrcode
 import qrcode.image.svg
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.domain.pii import PiiCipher
 from app.domain.signin import code_step_accepted
@@ -77,20 +78,28 @@ def matching_step(secret: str, code: str, now: datetime) -> int | None:
     return None
 
 
-def check_code(staff: Staff, pii: PiiCipher, code: str, now: datetime) -> bool:
-    """Accept a code of the staff member's authenticator once; the caller commits."""
+def check_code(db: Session, staff: Staff, pii: PiiCipher, code: str, now: datetime) -> bool:
+    """Accept a code of the staff member's authenticator once; the caller commits.
+
+    The step is recorded by compare-and-set on the value read: of two posts of one code at the same
+    moment, the second finds the step changed and is refused (on SQLite and MariaDB alike).
+    """
     if staff.totp_secret_enc is None:
         return False
-    step = matching_step(secret_of(staff, pii), clean_code(code), now)
-    if step is None or not code_step_accepted(step, staff.totp_last_step):
+    step, seen = matching_step(secret_of(staff, pii), clean_code(code), now), staff.totp_last_step
+    if step is None or not code_step_accepted(step, seen):
         return False
-    staff.totp_last_step = step
+    claimed = db.execute(update(Staff).where(Staff.id == staff.id, Staff.totp_last_step.is_not_distinct_from(seen))
+                         .values(totp_last_step=step).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    set_committed_value(staff, "totp_last_step", step)
     return True
 
 
 def confirm_enrolment(db: Session, staff: Staff, pii: PiiCipher, code: str, now: datetime) -> list[str] | None:
     """Enable 2FA when the first code matches; returns the new recovery codes (shown once), else None."""
-    if staff.totp_enabled_at is not None or not check_code(staff, pii, code, now):
+    if staff.totp_enabled_at is not None or not check_code(db, staff, pii, code, now):
         return None
     staff.totp_enabled_at = utc_naive(now)
     return new_recovery_codes(db, staff, pii, now)
@@ -111,13 +120,10 @@ def use_recovery_code(db: Session, staff: Staff, pii: PiiCipher, code: str, now:
     cleaned = clean_code(code)
     if len(cleaned) != RECOVERY_LENGTH:
         return False
-    row = db.scalar(select(RecoveryCode).where(
+    spent = db.execute(update(RecoveryCode).where(  # one statement: a code posted twice at once is spent once
         RecoveryCode.staff_id == staff.id, RecoveryCode.code_hash == _recovery_hash(pii, staff.id, cleaned),
-        RecoveryCode.used_at.is_(None)).with_for_update())
-    if row is None:
-        return False
-    row.used_at = utc_naive(now)
-    return True
+        RecoveryCode.used_at.is_(None)).values(used_at=utc_naive(now)).execution_options(synchronize_session=False))
+    return bool(spent.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def recovery_codes_left(db: Session, staff_id: int) -> int:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from app.clock import FixedClock
 from app.services import signin, staff_admin, twofactor
 from app.services.staff import view_of
+from app.storage.db import Database
 from app.storage.models import AuditEntry, RecoveryCode, Staff, StaffSession
 from tests.integration.review_fixtures import PASSWORD, csrf_from, make_staff, staff_login
 from tests.integration.staff_fixtures import account, code_for, secret_of
@@ -267,3 +270,41 @@ def test_signed_in_staff_keep_working_while_redis_is_down(app: Flask, client: Fl
     token = csrf_from(client.get("/admin/").get_data(as_text=True))
     assert client.post("/admin/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/admin/").status_code == 302
+
+
+def test_with_the_database_away_a_signed_in_page_is_a_chinese_error_not_a_crash(
+        app: Flask, client: FlaskClient, tmp_path: Path) -> None:
+    make_staff(app, "cq.reviewer")
+    staff_login(client, "cq.reviewer")
+    app.extensions["db"] = Database(f"sqlite:///{tmp_path}/empty.sqlite3")  # no tables: every query fails
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # answer as in production, not raise into the test
+    response = client.get("/admin/")
+    assert response.status_code >= 500 and "系统" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("kind", ["totp", "recovery"])
+def test_one_code_posted_twice_at_the_same_moment_signs_in_once(app: Flask, clock: FixedClock, kind: str) -> None:
+    make_staff(app, "cq.reviewer")
+    if kind == "totp":
+        code = code_for(app, secret_of(app, "cq.reviewer"), "cq.reviewer")
+    else:
+        with app.extensions["db"].session() as session:
+            staff = session.scalar(select(Staff).where(Staff.username == "cq.reviewer"))
+            assert staff is not None
+            code = twofactor.new_recovery_codes(session, staff, app.extensions["pii"], clock.now())[0]
+    clients, tokens = [app.test_client(), app.test_client()], []
+    for client in clients:
+        _post_password(client, "cq.reviewer")
+        tokens.append(csrf_from(client.get("/admin/login/code").get_data(as_text=True)))
+    start, statuses = threading.Barrier(2), []
+
+    def post(client: FlaskClient, token: str) -> None:
+        start.wait(10)
+        statuses.append(client.post("/admin/login/code", data={"code": code, "csrf_token": token}).status_code)
+
+    threads = [threading.Thread(target=post, args=pair) for pair in zip(clients, tokens, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(statuses) == [302, 401]

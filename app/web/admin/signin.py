@@ -112,7 +112,7 @@ def code() -> Page:
     if request.method == "GET":
         return render_template("admin/code.html")
     db, pii, now, typed = deps.db_session(), deps.pii(), deps.clock().now(), request.form.get("code", "")[:40]
-    how = "totp" if twofactor.check_code(staff, pii, typed, now) else (
+    how = "totp" if twofactor.check_code(db, staff, pii, typed, now) else (
         "recovery_code" if twofactor.use_recovery_code(db, staff, pii, typed, now) else None)
     if how is None:
         return _wrong_code(staff, "admin/code.html")

@@ -11,7 +11,7 @@ import logging
 from flask import make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.domain.signin import SessionState, Step
+from app.domain.signin import SessionState, Step, next_step
 from app.services import audit, signin, staff_admin, staff_sessions, twofactor
 from app.services.signin import BAD_CODE, LOCKED, LoginRefused
 from app.services.staff import StaffError
@@ -51,7 +51,8 @@ def login() -> Page:
     token = staff_sessions.open_session(db, staff.id, now, request.remote_addr or "",
                                         request.headers.get("User-Agent", ""))
     db.commit()
-    step = Step.CODE if staff.totp_enabled_at is not None else Step.ENROL
+    step = next_step(password_ok=True, enrolled=staff.totp_enabled_at is not None, second_factor_ok=False,
+                     must_change_password=staff.must_change_password)
     return set_cookie(redirect(url_for(STEP_ENDPOINTS[step])), token)
 
 
@@ -125,7 +126,10 @@ def code() -> Page:
 
 
 def _after_second_factor(staff: Staff) -> Step:
-    return Step.CHANGE_PASSWORD if staff.must_change_password else Step.DONE
+    """The step after a completed second factor: a new password, or none."""
+    found = current_session()
+    assert found is not None and found.row.second_factor_at is not None
+    return step_of(staff, found)
 
 
 def _enrol_page(staff: Staff) -> dict[str, object]:

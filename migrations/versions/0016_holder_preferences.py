@@ -4,7 +4,7 @@
 higher-contrast mode of the worker pages). A new, empty table: instant on both databases.
 
 Revision ID: 0016_holder_preferences
-Revises: 0011_suspension_end
+Revises: 0012_staff_security
 Create Date: 2026-12-03 14:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016_holder_preferences"
-down_revision: str | None = "0011_suspension_end"
+down_revision: str | None = "0012_staff_security"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

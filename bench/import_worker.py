@@ -58,9 +58,10 @@ def ours(url: str, path: Path) -> int:
     from app.services.importer import ImportOptions, import_file
 
     app = create_app(replace(Settings(), database={"url": url}, server={"dev_tools": False}))
-    upgrade(app.extensions["db"])
+    database = app.extensions["db"].for_jobs()  # no per-statement limits: batches are large
+    upgrade(database)
     workers = int(os.environ.get("IMPORT_WORKERS", "1"))  # validation processes beside the writer
-    summary = import_file(path, app.extensions["db"], app.extensions["pii"], Catalogue.load_default(),
+    summary = import_file(path, database, app.extensions["pii"], Catalogue.load_default(),
                           ImportOptions(workers=workers))  # the importer's own batch size
     return summary.accepted + summary.updated + summary.unchanged
 

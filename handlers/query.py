@@ -10,16 +10,17 @@ from app.domain.idnumber import IdNumberError, normalize_id_number
 from app.domain.names import PersonNameError, normalize_name
 from app.domain.status import StatusCode, cn_date
 from app.integrations import rediskeys
-from app.services import registry
+from app.services import ratelimit, registry
 from app.services.presenters import describe
+from app.services.ratelimit import Hit, Rule
 from handlers import Context, Incoming, Reply, replies, router
 from menus.menu import QUERY_KEY
 
 STATE = "query"
 STATE_TTL = 600  # the conversation waits 10 minutes for `证件号码 姓名`
 # Enumeration limits: per openid (any lookups) and per number (distinct names tried).
-OPENID_LIMIT, OPENID_WINDOW = 20, 600
-NAMES_PER_NUMBER, NUMBER_WINDOW = 3, 3600
+BY_OPENID = Rule("query:openid", limit=20, window=600)
+NAMES_PER_NUMBER = Rule("query:number", limit=3, window=3600, distinct=True)
 
 _SEPARATORS = re.compile(r"[\s\u3000,，、;；]+")
 _DIGITS = re.compile(r"[0-9０-９]{6,}")
@@ -98,25 +99,17 @@ def canonical_number(raw: str, today: date) -> str:
 def rate_limited(openid: str, number: str, name: str, ctx: Context) -> str | None:
     """The limit message if this openid or this number asked too much; counts this attempt.
 
-    A sender over their own limit adds nothing to the number's set, so one account cannot lock
+    A sender over their own limit adds nothing to the number's count, so one account cannot lock
     other people's numbers by spraying names. Both checks take one round trip to the store.
     """
-    by_openid = rediskeys.rate("query:openid", openid)
     # Subjects are keyed hashes: neither the ID number nor the name reaches the store in clear.
-    by_number = rediskeys.rate("query:number", ctx.pii.blind_index("rate-number", number))
-    count, names = ctx.store.count_then_add(by_openid, OPENID_WINDOW, OPENID_LIMIT, by_number,
-                                            ctx.pii.blind_index("rate-name", name), NUMBER_WINDOW)
-    if count > OPENID_LIMIT:
-        return replies.RATE_OPENID.format(minutes=_minutes(ctx, by_openid))
-    if names > NAMES_PER_NUMBER:
-        return replies.RATE_NUMBER.format(minutes=_minutes(ctx, by_number))
-    return None
-
-
-def _minutes(ctx: Context, key: str) -> int:
-    """Whole minutes until a limit's key expires (at least 1)."""
-    left = ctx.store.ttl(key) or 60
-    return max(1, int(left + 59) // 60)
+    refused = ratelimit.check(ctx.store, ctx.now, Hit(BY_OPENID, openid),
+                              Hit(NAMES_PER_NUMBER, ctx.pii.blind_index("rate-number", number),
+                                  ctx.pii.blind_index("rate-name", name)))
+    if refused is None:
+        return None
+    wording = replies.RATE_OPENID if refused.rule is BY_OPENID else replies.RATE_NUMBER
+    return wording.format(minutes=refused.minutes)
 
 
 def format_found(found: list[registry.Found], ctx: Context) -> str:

@@ -6,11 +6,12 @@ scan here says exactly what the page says; this module only words the verdict fo
 
 from __future__ import annotations
 
-from app.integrations import rediskeys
+from app.services import ratelimit
+from app.services.ratelimit import Hit, Rule
 from app.services.verification import Verdict
 from handlers import Context, Incoming, Reply, replies, router
 
-SCAN_LIMIT, SCAN_WINDOW = 30, 600  # per openid: a bare number is a lookup, so scans are rate-limited
+SCANS = Rule("scan:openid", limit=30, window=600)  # a bare number is a lookup, so scans are rate-limited
 
 
 @router.on("event", event="scancode_waitmsg")
@@ -20,9 +21,9 @@ def scanned(msg: Incoming, ctx: Context) -> Reply:
     text = msg.scan_result.strip()
     if not text:
         return replies.SCAN_EMPTY
-    key = rediskeys.rate("scan:openid", msg.openid)
-    if ctx.store.incr(key, ttl=SCAN_WINDOW) > SCAN_LIMIT:
-        return replies.RATE_OPENID.format(minutes=max(1, int((ctx.store.ttl(key) or 60) + 59) // 60))
+    refused = ratelimit.check(ctx.store, ctx.now, Hit(SCANS, msg.openid))
+    if refused is not None:
+        return replies.RATE_OPENID.format(minutes=refused.minutes)
     if ctx.verify_text is None:
         return replies.SCAN_UNAVAILABLE
     return render(ctx.verify_text(text), ctx)

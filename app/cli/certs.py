@@ -43,7 +43,7 @@ def import_command(file: Path, photos_dir: Path | None, dry_run: bool, report_pa
                             workers=workers, on_progress=bar.update,
                             on_total=lambda total: setattr(bar, "total", total))
     try:
-        summary = import_file(file, current_app.extensions["db"], current_app.extensions["pii"],
+        summary = import_file(file, current_app.extensions["db"].for_jobs(), current_app.extensions["pii"],
                               Catalogue.load_default(), options)
     except ImportRefused as exc:
         bar.close()

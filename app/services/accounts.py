@@ -20,9 +20,10 @@ from app.domain.errors import UserError
 from app.domain.idnumber import IdNumberError, normalize_id_number
 from app.domain.names import PersonNameError, normalize_name
 from app.domain.pii import PiiCipher
-from app.integrations import rediskeys
 from app.integrations.kvstore import KVStore
+from app.services import ratelimit
 from app.services.calendar import current_calendar
+from app.services.ratelimit import Hit, Rule
 from app.services.registry import CertificateRow, Found, find_person, status_of
 from app.storage.models import AuditEntry, Certificate, DownloadLog, Person, WechatUser
 
@@ -31,7 +32,7 @@ from app.storage.models import AuditEntry, Certificate, DownloadLog, Person, Wec
 CONSENT_TEXT = ("我同意本服务通过腾讯云人脸核身，将我的姓名、身份证号码和现场人脸"
                 "与公安机关登记的照片进行比对，仅用于确认本人身份；本服务不保存人脸图像。我知道可以不同意并改为申请人工审核。")
 NOT_FOUND_MESSAGE = "未找到与您填写的信息相符的持证记录，请核对姓名和证件号码。"
-REGISTER_LIMIT_PER_DAY = 10
+REGISTRATIONS = Rule("register:openid", limit=10, window=86400)  # tries per openid per China day
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
@@ -62,10 +63,9 @@ def normalize_mobile(raw: str) -> str:
     return text
 
 
-def check_register_rate(store: KVStore, openid: str, day: date) -> None:
+def check_register_rate(store: KVStore, openid: str, now: datetime) -> None:
     """Registration looks holders up by ID number + name: cap tries per openid per day."""
-    count = store.incr(rediskeys.register_rate(day.isoformat(), openid), ttl=86400)
-    if count > REGISTER_LIMIT_PER_DAY:
+    if ratelimit.check(store, now, Hit(REGISTRATIONS, openid)) is not None:
         raise RegistrationError("今日提交次数过多，请明天再试。")
 
 

@@ -10,9 +10,9 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.integrations import rediskeys
-from app.services import manual_review
+from app.services import manual_review, ratelimit
 from app.services.manual_review import PHOTO_KINDS, STATE_LABELS, ReviewError, Submission
+from app.services.ratelimit import Hit, Rule
 from app.services.timeutil import china_text
 from app.storage.models import Person
 from app.web import deps
@@ -21,7 +21,8 @@ from app.web.h5.session import current_openid, registered_person, require_wechat
 from app.web.security import upload_limit
 
 bp = Blueprint("review", __name__, url_prefix="/h5/review")
-SUBMITS_PER_DAY = 20  # attempts, bad uploads included; one open request per person bounds storage
+# Attempts per openid per China day, bad uploads included; one open request per person bounds storage.
+SUBMITS = Rule("review_submit:openid", limit=20, window=86400)
 FORM_OVERHEAD = 256 * 1024  # multipart boundaries and the text fields around the three photos
 
 
@@ -73,8 +74,7 @@ def submit() -> BaseResponse | tuple[str, int]:
     person = registered_person(db)
     if person is None or openid is None:
         return _not_registered()
-    count = deps.store().incr(rediskeys.rate("review_submit:openid", openid), ttl=86400)
-    if count > SUBMITS_PER_DAY:
+    if ratelimit.check(deps.store(), deps.clock().now(), Hit(SUBMITS, openid)) is not None:
         return _form(person, "今日提交次数过多，请明天再试", status=429)
     limit = deps.settings().review.max_photo_bytes
     files = {kind: _read(request.files.get(kind), limit) for kind in PHOTO_KINDS}

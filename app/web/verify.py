@@ -13,13 +13,14 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from app.domain.idnumber import IdNumberError, normalize_id_number
 from app.domain.qrtoken import MAX_TEXT_CHARS, id_number_matches
 from app.integrations import rediskeys
-from app.services import keyring, status_list
+from app.services import keyring, ratelimit, status_list
+from app.services.ratelimit import Hit, Rule
 from app.services.verification import EXPIRED_LIVE_CODE, GENUINE, Verdict
 from app.web import deps
 
 bp = Blueprint("verify", __name__)
 
-API_LIMIT, API_WINDOW = 60, 60  # POST /api/verify per client IP per minute: it can look numbers up
+API_CALLS = Rule("verify_api:ip", limit=60, window=60)  # per client IP per minute: it can look numbers up
 MAX_API_BODY = 4096
 JWKS_MAX_AGE = 300
 
@@ -93,17 +94,14 @@ def _api_error(status: int, code: str, message: str) -> tuple[Response, int]:
     return jsonify({"error": code, "message": message}), status
 
 
-def _rate_limited() -> bool:
-    window = str(int(deps.clock().now().timestamp()) // API_WINDOW)
-    key = rediskeys.verify_api_rate(request.remote_addr or "unknown", window)
-    return deps.store().incr(key, ttl=API_WINDOW * 2) > API_LIMIT
-
-
 @bp.post("/api/verify")
 def api_verify() -> Any:
     """{"token": ...} or {"text": <the whole QR text>} -> the verdict as JSON."""
-    if _rate_limited():
-        return _api_error(429, "rate_limited", "请求过于频繁，请稍后再试")
+    refused = ratelimit.check(deps.store(), deps.clock().now(), Hit(API_CALLS, request.remote_addr or "unknown"))
+    if refused is not None:
+        response, status = _api_error(429, "rate_limited", "请求过于频繁，请稍后再试")
+        response.headers["Retry-After"] = str(refused.seconds)
+        return response, status
     if (request.content_length or 0) > MAX_API_BODY:
         return _api_error(413, "too_large", "请求内容过大")
     body = request.get_json(silent=True)

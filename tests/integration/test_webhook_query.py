@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from app.services.seed import DemoPerson
 from app.web.query_pages import LINK_TTL
-from handlers.query import NAMES_PER_NUMBER, OPENID_LIMIT
+from handlers.query import BY_OPENID, NAMES_PER_NUMBER
 from tests.integration.webhook_fixtures import (  # noqa: F401
     UNPUBLISHED,
     VALID,
@@ -132,14 +132,14 @@ def test_unsubscribing_forgets_the_conversation(wechat: WeChatServer) -> None:
 def test_many_names_tried_for_one_number_lock_that_number_even_for_the_right_name(
         wechat: WeChatServer, holders: dict[str, DemoPerson]) -> None:
     holder = holders[VALID]
-    for index, name in enumerate(["王一", "王二", "王三", "王四", "王五"][:NAMES_PER_NUMBER]):
+    for index, name in enumerate(["王一", "王二", "王三", "王四", "王五"][:NAMES_PER_NUMBER.limit]):
         assert "未查询到" in wechat.send_text(f"o-guess-{index}", f"{holder.id_number} {name}").text
     text = wechat.send_text("o-other", f"{holder.id_number} {holder.name}").text
     assert "已暂时锁定" in text and "分钟后再试" in text
 
 
 def test_one_user_asking_too_often_is_told_to_wait(wechat: WeChatServer) -> None:
-    for _ in range(OPENID_LIMIT):
+    for _ in range(BY_OPENID.limit):
         wechat.send_text("o-busy", "11010519491231002X 王小明")
     assert "查询过于频繁" in wechat.send_text("o-busy", "11010519491231002X 王小明").text
 
@@ -147,7 +147,7 @@ def test_one_user_asking_too_often_is_told_to_wait(wechat: WeChatServer) -> None
 def test_a_user_over_their_own_limit_cannot_lock_someone_elses_number(
         wechat: WeChatServer, holders: dict[str, DemoPerson]) -> None:
     holder = holders[VALID]
-    for _ in range(OPENID_LIMIT):
+    for _ in range(BY_OPENID.limit):
         wechat.send_text("o-sprayer", "11010519491231002X 王小明")
     for name in ["王一", "王二", "王三", "王四", "王五"]:  # refused, and not counted against the number
         assert "查询过于频繁" in wechat.send_text("o-sprayer", f"{holder.id_number} {name}").text

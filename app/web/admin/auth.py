@@ -10,15 +10,16 @@ from typing import Any, TypeVar, cast
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.integrations import rediskeys
+from app.services import ratelimit
+from app.services.ratelimit import Hit, Rule
 from app.services.staff import LOCKED, LoginRefused, StaffView, active_staff, authenticate, view_of
 from app.web import deps
 from app.web.admin import bp
 
 STAFF_KEY = "admin_staff_id"
 SEEN_KEY = "admin_seen"
-LOGIN_LIMIT = 30  # login posts per address per window: slows guessing across many usernames
-LOGIN_WINDOW = 15 * 60
+# Login posts per address per window: slows guessing across many usernames.
+LOGINS = Rule("admin_login:ip", limit=30, window=15 * 60)
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger(__name__)
@@ -75,9 +76,9 @@ def login_required(view: F) -> F:
 def check_login_rate() -> None:
     """Refuse (429) a client address that posts the login form too often."""
     address = request.remote_addr or "unknown"
-    count = deps.store().incr(rediskeys.rate("admin_login:ip", address), ttl=LOGIN_WINDOW)
-    if count > LOGIN_LIMIT:
-        abort(429)
+    refused = ratelimit.check(deps.store(), deps.clock().now(), Hit(LOGINS, address))
+    if refused is not None:
+        abort(429, retry_after=refused.seconds)
 
 
 @bp.route("/login", methods=["GET", "POST"])

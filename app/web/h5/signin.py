@@ -66,7 +66,11 @@ def oauth_callback() -> BaseResponse | tuple[str, int]:
     """Check the state (this session's, used once), then exchange the code once for the openid."""
     state, code = request.args.get("state", ""), request.args.get("code", "")
     expected = session.pop(STATE_KEY, None)
-    fresh = bool(state) and deps.store().delete_if_equals(rediskeys.oauth_state(state), "1")
+    store = deps.store()
+    # Used once: the store forgets the state. While Redis is down and this process runs on its own
+    # memory the state may have been stored by another process; the state bound to this browser's
+    # signed session (popped above) and WeChat's single-use code still stop a replayed callback.
+    fresh = bool(state) and (store.delete_if_equals(rediskeys.oauth_state(state), "1") or store.degraded)
     if not code or not expected or not secrets.compare_digest(str(expected), state) or not fresh:
         return _sign_in_failed()
     try:
@@ -103,7 +107,7 @@ def register_submit() -> BaseResponse | tuple[str, int] | str:
         return redirect(url_for("h5.my"))
     openid, now = current_openid() or "", deps.clock().now()
     try:
-        accounts.check_register_rate(deps.store(), openid, now.date())
+        accounts.check_register_rate(deps.store(), openid, now)
         result = accounts.register(db, deps.pii(), openid, form.get("name", "")[:60],
                                    form.get("id_number", "")[:40], form.get("mobile", "")[:30],
                                    form.get("consent") == "yes", now)

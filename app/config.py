@@ -146,7 +146,9 @@ POSITIVE_SECONDS = (
 
 def _coerce(key: str, value: Any, kind: Any) -> Any:
     """Check a TOML value against the dataclass field type (int accepted for float)."""
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"config: {key} must be a number")
         return float(value)
     if kind is bool and not isinstance(value, bool):
         raise ConfigError(f"config: {key} must be true or false")

@@ -83,7 +83,7 @@ def make_engine(url: str, limits: Limits = JOB_LIMITS) -> Engine:
     # (pool_pre_ping: one more round trip per request) a connection is pinged when it has sat idle
     # long enough for a server or firewall timeout to have dropped it.
     engine = create_engine(parsed, pool_recycle=3600, pool_reset_on_return=None, pool_timeout=limits.connect,
-                           connect_args=_driver_timeouts(parsed.get_driver_name(), limits))
+                           connect_args=driver_timeouts(parsed.get_driver_name(), limits))
     event.listen(engine, "checkin", _mark_checkin)
     event.listen(engine, "checkout", _ping_if_idle)
     if limits.statement is not None:
@@ -91,7 +91,7 @@ def make_engine(url: str, limits: Limits = JOB_LIMITS) -> Engine:
     return engine
 
 
-def _driver_timeouts(driver: str, limits: Limits) -> dict[str, Any]:
+def driver_timeouts(driver: str, limits: Limits) -> dict[str, Any]:
     """pymysql's socket timeouts (other drivers get none of ours)."""
     if driver != "pymysql":
         return {}

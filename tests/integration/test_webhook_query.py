@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from app.services.seed import DemoPerson
 from app.web.query_pages import LINK_TTL
 from handlers.query import BY_OPENID, NAMES_PER_NUMBER
+from tests.integration.verify_fixtures import keyed_app, printed_text, showcase  # noqa: F401
 from tests.integration.webhook_fixtures import (  # noqa: F401
     UNPUBLISHED,
     VALID,
@@ -181,3 +182,15 @@ def test_scanning_an_unknown_certificate_number_says_it_was_not_found(wechat: We
 
 def test_an_empty_scan_asks_to_scan_again(wechat: WeChatServer) -> None:
     assert "重新扫描" in wechat.scan("o-inspector", "").text
+
+
+def test_a_genuine_code_then_a_tampered_one_in_the_same_second_get_two_different_answers(
+        keyed_app: Flask, showcase: list[DemoPerson], wechat: WeChatServer) -> None:
+    genuine = printed_text(keyed_app, showcase[0])
+    token_at = genuine.rindex("/") + 1
+    flipped = "A" if genuine[token_at + 5] != "A" else "B"
+    tampered = genuine[:token_at + 5] + flipped + genuine[token_at + 6:]
+    first = wechat.scan("o-inspector", genuine, create_time=1795900000).text
+    second = wechat.scan("o-inspector", tampered, create_time=1795900000).text
+    assert "证书真实有效" in first
+    assert "证书真实有效" not in second and "伪造" in second

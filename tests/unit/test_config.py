@@ -41,6 +41,10 @@ def test_a_complete_production_configuration_is_accepted() -> None:
     ({"security": {"data_key": "short"}}, "security.data_key"),
     ({"wechat": {"message_mode": "secure"}}, "wechat.message_mode"),
     ({"database": {"url": ""}}, "database.url"),
+    ({"database": {"read_timeout": 0}}, "database.read_timeout"),
+    ({"database": {"statement_timeout": -1}}, "database.statement_timeout"),
+    ({"redis": {"timeout": 0.0}}, "redis.timeout"),
+    ({"redis": {"retry_interval": "1s"}}, "redis.retry_interval"),
 ])
 def test_a_bad_value_is_an_error_naming_the_key(mapping: dict[str, dict[str, object]], named: str) -> None:
     with pytest.raises(ConfigError, match=named.replace("[", r"\[").replace("]", r"\]")):

@@ -74,6 +74,7 @@ class WeChatServer:
     path: str = "/wechat"
     sent: list[str] = field(default_factory=list)
     last: tuple[dict[str, str], bytes] | None = None  # the query and body of the latest push, for replays
+    timeout: float = 10.0  # seconds to wait for an answer over HTTP (WeChat itself waits 5)
 
     @property
     def _mode(self) -> str:
@@ -176,7 +177,7 @@ class WeChatServer:
         headers = {"Content-Type": "text/xml", **(headers or {})}
         if isinstance(self.target, str):
             res = requests.post(self.target.rstrip("/") + self.path, params=query, data=body,
-                                headers=headers, timeout=10)
+                                headers=headers, timeout=self.timeout)
             return res.status_code, res.content
         res = self.target.post(self.path, query_string=query, data=body, headers=headers)
         return res.status_code, res.get_data()

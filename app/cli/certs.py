@@ -11,6 +11,7 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import exc as db_errors
 from tqdm import tqdm
 
 from app.domain.catalogue import Catalogue
@@ -22,6 +23,9 @@ from app.services.importsource import ImportRefused
 from app.services.presenters import describe
 
 group = AppGroup("certs", help="Certificate registry: import and look up.")
+# Batches are committed one by one and a re-run counts rows already in as unchanged (docs/resilience.md).
+DATABASE_LOST = ("数据库连接中断（{error}）：已提交的批次已保存。请在数据库恢复后重新运行同一命令，"
+                 "已导入的行会计为“未变”。")
 
 
 @group.command("import")
@@ -48,6 +52,9 @@ def import_command(file: Path, photos_dir: Path | None, dry_run: bool, report_pa
     except ImportRefused as exc:
         bar.close()
         raise click.ClickException(exc.message) from exc
+    except (db_errors.OperationalError, db_errors.InterfaceError) as exc:  # the database went away mid-run
+        bar.close()
+        raise click.ClickException(DATABASE_LOST.format(error=type(exc.orig or exc).__name__)) from None
     finally:
         if report:
             report.close()

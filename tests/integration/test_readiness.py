@@ -7,8 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from app.domain.workdays import YearCalendar
-from app.services import keyring
-from app.services import calendar
+from app.services import calendar, keyring
 from app.services.calendar import store_year
 
 

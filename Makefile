@@ -5,7 +5,10 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 export FLASK_APP := app
 
-.PHONY: run test lint unit integration browser faults bench bench-deps clean system-deps
+JS_OUT  := build/offline
+JS_SRC  := $(wildcard js/src/*.js) js/build.mjs
+
+.PHONY: run test lint unit integration browser faults bench bench-deps clean system-deps js
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -13,14 +16,31 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $(STAMP)
 
-# Debian packages the service and its tests need (CJK font, Chromium, pdftoppm). Needs root.
+# Debian packages the service and its tests need (CJK font, Chromium, pdftoppm, Node.js for `make js`).
+# Needs root.
 system-deps:
 	@command -v pdftoppm >/dev/null && command -v chromium >/dev/null && fc-list :lang=zh | grep -q Noto \
 	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	      chromium fonts-noto-cjk poppler-utils)
+	@command -v npm >/dev/null \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
+
+# The offline verifier's JavaScript (/inspect/offline): npm packages pinned by js/package-lock.json,
+# bundled by esbuild into build/offline (git-ignored, served by app/web/inspect.py). docs/offline.md.
+js: $(JS_OUT)/.built
+
+js/node_modules/.installed: js/package.json js/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: run 'make system-deps' (Debian: nodejs npm)"; exit 1; }
+	cd js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(JS_OUT)/.built: js/node_modules/.installed $(JS_SRC)
+	cd js && node build.mjs
+	touch $@
 
 run: $(STAMP)
 	@$(MAKE) -s system-deps || echo "warning: could not install Debian packages (fonts); rendering may fail"
+	@$(MAKE) -s js || echo "warning: could not build the offline verifier; /inspect/offline answers 503"
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed --if-empty
 	$(BIN)/flask keys generate --if-missing
@@ -33,7 +53,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # The whole suite, the fault suite (tests/faults) included.
-test: $(STAMP) system-deps lint
+test: $(STAMP) system-deps js lint
 	$(BIN)/pytest -q
 
 # Only the fault suite: its own Redis and MariaDB killed and frozen under load (about two minutes);
@@ -52,4 +72,4 @@ bench: $(STAMP) bench-deps
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache $(JS_OUT) js/node_modules

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from app.domain import livecode
+
 PLACEHOLDER = "CHANGE-ME"
 # A session-signing key shorter than this can be guessed offline from one cookie.
 MIN_SECRET_KEY_CHARS = 32
@@ -69,7 +71,7 @@ class SecuritySettings:
 class SigningSettings:
     key_dir: str = "var/keys"
     issuer: str = "CN-EMERGENCY-DEMO"
-    live_code_ttl: int = 300
+    live_code_ttl: int = 65  # app/domain/livecode.py: the page's 60 s + 5 s grace
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,8 @@ def validate(settings: Settings) -> None:
             raise ConfigError(f"config: {dotted} still contains {PLACEHOLDER}: set the real value")
     if settings.wechat.message_mode not in ("plain", "compat", "safe"):
         raise ConfigError("config: wechat.message_mode must be plain, compat or safe")
+    if (problem := livecode.ttl_problem(settings.signing.live_code_ttl)) is not None:
+        raise ConfigError(f"config: {problem}")
     if not settings.server.base_url.startswith(("http://", "https://")):
         raise ConfigError("config: server.base_url must start with http:// or https://")
     try:

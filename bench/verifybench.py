@@ -65,7 +65,7 @@ def _page_requests(app) -> tuple[list[Request], list]:  # type: ignore[no-untype
         texts = [certificate_files.printed_qr_text(ctx, session, app.extensions["pii"], c) for c in certs]
         for cert in certs:
             session.expunge(cert)
-    return [Request("GET", "/v/" + t.rsplit("/v/", 1)[1]) for t in texts], certs
+    return [Request("GET", "/V/" + t.rsplit("/", 1)[1]) for t in texts], certs  # docs/qr-format.md §1
 
 
 def _check_page(base: str, request: Request) -> None:

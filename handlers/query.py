@@ -10,17 +10,13 @@ from app.domain.idnumber import IdNumberError, normalize_id_number
 from app.domain.names import PersonNameError, normalize_name
 from app.domain.status import StatusCode, cn_date
 from app.integrations import rediskeys
-from app.services import ratelimit, registry
+from app.services import lookup_limits, registry
 from app.services.presenters import describe
-from app.services.ratelimit import Hit, Rule
 from handlers import Context, Incoming, Reply, replies, router
 from menus.menu import QUERY_KEY
 
 STATE = "query"
 STATE_TTL = 600  # the conversation waits 10 minutes for `证件号码 姓名`
-# Enumeration limits: per openid (any lookups) and per number (distinct names tried).
-BY_OPENID = Rule("query:openid", limit=20, window=600)
-NAMES_PER_NUMBER = Rule("query:number", limit=3, window=3600, distinct=True)
 
 _SEPARATORS = re.compile(r"[\s\u3000,，、;；]+")
 _DIGITS = re.compile(r"[0-9０-９]{6,}")
@@ -97,19 +93,12 @@ def canonical_number(raw: str, today: date) -> str:
 
 
 def rate_limited(openid: str, number: str, name: str, ctx: Context) -> str | None:
-    """The limit message if this openid or this number asked too much; counts this attempt.
-
-    A sender over their own limit adds nothing to the number's count, so one account cannot lock
-    other people's numbers by spraying names. Both checks take one round trip to the store.
-    """
-    # Subjects are keyed hashes: neither the ID number nor the name reaches the store in clear.
-    refused = ratelimit.check(ctx.store, ctx.now, Hit(BY_OPENID, openid),
-                              Hit(NAMES_PER_NUMBER, ctx.pii.blind_index("rate-number", number),
-                                  ctx.pii.blind_index("rate-name", name)))
-    if refused is None:
+    """The limit message if this openid or this number asked too much; counts this attempt."""
+    hit = lookup_limits.check(ctx.store, ctx.pii, ctx.now, openid, number, name)
+    if hit is None:
         return None
-    wording = replies.RATE_OPENID if refused.rule is BY_OPENID else replies.RATE_NUMBER
-    return wording.format(minutes=refused.minutes)
+    template = replies.RATE_OPENID if hit.scope == "sender" else replies.RATE_NUMBER
+    return template.format(minutes=hit.minutes)
 
 
 def format_found(found: list[registry.Found], ctx: Context) -> str:

@@ -6,12 +6,17 @@ scan here says exactly what the page says; this module only words the verdict fo
 
 from __future__ import annotations
 
+from app.integrations import rediskeys
 from app.services import ratelimit
 from app.services.ratelimit import Hit, Rule
-from app.services.verification import Verdict
+from app.services.verification import CERT_NUMBER, Verdict
 from handlers import Context, Incoming, Reply, replies, router
+from handlers.query import QueryText, lookup
 
-SCANS = Rule("scan:openid", limit=30, window=600)  # a bare number is a lookup, so scans are rate-limited
+SCANS = Rule("scan:openid", limit=30, window=600)  # per openid
+NAME_STATE = "scan_number"  # a bare number was scanned: the next text is the holder's name
+NAME_TTL = 600
+_NUMBER_AAD = b"conversation.scanned_number"
 
 
 @router.on("event", event="scancode_waitmsg")
@@ -26,7 +31,32 @@ def scanned(msg: Incoming, ctx: Context) -> Reply:
         return replies.RATE_OPENID.format(minutes=refused.minutes)
     if ctx.verify_text is None:
         return replies.SCAN_UNAVAILABLE
-    return render(ctx.verify_text(text), ctx)
+    verdict = ctx.verify_text(text)
+    if verdict.outcome == CERT_NUMBER and verdict.number:
+        return _ask_for_name(msg.openid, verdict.number, ctx)
+    return render(verdict, ctx)
+
+
+def _ask_for_name(openid: str, number: str, ctx: Context) -> str:
+    """Old cards print only a number: like 输入查询, it is looked up only with the holder's name.
+
+    The number (it holds the ID number) waits encrypted for ten minutes beside the conversation state.
+    """
+    ctx.store.set(rediskeys.conversation(openid), NAME_STATE, ttl=NAME_TTL)
+    ctx.store.set(rediskeys.scanned_number(openid), ctx.pii.encrypt(number, _NUMBER_AAD), ttl=NAME_TTL)
+    return replies.SCAN_NUMBER_NEEDS_NAME
+
+
+@router.on("text", state=NAME_STATE)
+def name_for_number(msg: Incoming, ctx: Context) -> Reply:
+    """The name sent after scanning a bare number: look the holder up as 输入查询 does."""
+    sealed = ctx.store.get(rediskeys.scanned_number(msg.openid))
+    ctx.store.delete(rediskeys.conversation(msg.openid))
+    ctx.store.delete(rediskeys.scanned_number(msg.openid))
+    if sealed is None:
+        return replies.QUERY_PROMPT
+    number = ctx.pii.decrypt_text(sealed, _NUMBER_AAD)
+    return lookup(msg.openid, QueryText(number, msg.content.strip()), ctx)
 
 
 def render(verdict: Verdict, ctx: Context) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
 import time
+import warnings
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -14,44 +16,83 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from app.clock import CHINA
 from app.domain.keyring import JwksError, PublicKeyEntry, b64url_decode, from_jwks
+from app.domain.qrtext import verify_text
 from app.domain.qrtoken import (
     CertClaims,
     CertKind,
-    ListedStatus,
     ListOutcome,
-    Outcome,
     StatusList,
     Verification,
     id_number_matches,
     verify_status_list,
-    verify_text,
 )
-from app.services import keyring
+from app.services import keyring, offline_verdict
+from app.services.offline_verdict import OfflineVerdict
 
-OUTCOME_TEXT = {
-    Outcome.FORGED: "伪造或被篡改的二维码 / FORGED or tampered code",
-    Outcome.KEY_REVOKED: "签名密钥已吊销，不能证明真实 / signing key REVOKED: not proof of anything",
-    Outcome.EXPIRED_LIVE_CODE: "二维码已过期，请持证人刷新 / live code EXPIRED: ask the holder to refresh",
-}
-LISTED_TEXT = {
-    ListedStatus.SUSPENDED: "证书真实，但已暂扣 / genuine but SUSPENDED",
-    ListedStatus.REVOKED: "证书真实，但已撤销 / genuine but REVOKED",
-    ListedStatus.CANCELLED: "证书真实，但已注销 / genuine but CANCELLED",
-    ListedStatus.SUPERSEDED: "证书真实，但已被新版本取代 / genuine but SUPERSEDED by a newer version",
-    ListedStatus.REVIEW_OVERDUE: "证书真实，但已失效（逾期未复审） / genuine but INVALID: renewal review overdue",
+# Bilingual lines per offline verdict; without a status list the CLI says the signature is valid and
+# prints, below, that the live status was not checked.
+VERDICT_TEXT = {
+    OfflineVerdict.FORGED: "伪造或被篡改的二维码 / FORGED or tampered code",
+    OfflineVerdict.KEY_REVOKED: "签名密钥已吊销，不能证明真实 / signing key REVOKED: not proof of anything",
+    OfflineVerdict.EXPIRED_LIVE_CODE: "二维码已过期，请持证人刷新 / live code EXPIRED: ask the holder to refresh",
+    OfflineVerdict.SUSPENDED: "证书真实，但已暂扣 / genuine but SUSPENDED",
+    OfflineVerdict.REVOKED: "证书真实，但已撤销 / genuine but REVOKED",
+    OfflineVerdict.CANCELLED: "证书真实，但已注销 / genuine but CANCELLED",
+    OfflineVerdict.SUPERSEDED: "证书真实，但已被新版本取代 / genuine but SUPERSEDED by a newer version",
+    OfflineVerdict.REVIEW_OVERDUE: "证书真实，但已失效（逾期未复审） / genuine but INVALID: renewal review overdue",
+    OfflineVerdict.EXPIRED: "证书真实，但已过有效期 / genuine but EXPIRED",
+    OfflineVerdict.VALID: "证书真实有效 / GENUINE and valid",
+    OfflineVerdict.UNCHECKED: "证书真实有效 / GENUINE and valid",
 }
 KIND_TEXT = {CertKind.SPECIAL_OPS: "特种作业操作证", CertKind.SAFETY_MGMT: "安全生产知识和管理能力考核合格证"}
 
 
-def read_qr_image(path: Path) -> str:
-    """The text of the first QR code in an image file."""
-    import zxingcpp
+MAX_IMAGE_PIXELS = 40_000_000  # a phone photo is 12-50 MP; a "400-megapixel" file is a bomb
+_URL = re.compile(r"https?:", re.IGNORECASE)
+_TOKEN = re.compile(r"[A-Za-z0-9_\-]+")
+_MIN_TOKEN_CHARS = 100  # our tokens are 260-330 characters; file names are shorter
+
+
+def argument_kind(code: str) -> str:
+    """"url", "token" or "image", from the text alone: a token or URL never touches the filesystem."""
+    text = code.strip()
+    if _URL.match(text) or "/V/" in text or "/v/" in text:
+        return "url"
+    if _TOKEN.fullmatch(text) and (len(text) >= _MIN_TOKEN_CHARS or text.startswith("0o")):
+        return "token"
+    return "image"
+
+
+def _open_rgb(path: Path) -> Any:
+    """The image as RGB, refusing huge ones before decoding their pixels."""
     from PIL import Image
 
-    with Image.open(path) as image:
-        barcodes = zxingcpp.read_barcodes(image.convert("RGB"))
-    found = [b for b in barcodes if b.format == zxingcpp.BarcodeFormat.QRCode]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with Image.open(path) as image:
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise Image.DecompressionBombError(f"{image.width}x{image.height}")
+            return image.convert("RGB")
+
+
+def read_qr_image(path: Path) -> str:
+    """The text of the first QR code in an image file; one clear line for any file that is not one."""
+    import zxingcpp
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        rgb = _open_rgb(path)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+        raise click.ClickException(f"找不到图片文件 / no such image file: {path}") from exc
+    except UnidentifiedImageError as exc:
+        raise click.ClickException(f"不是图片文件 / not an image file: {path}") from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise click.ClickException(f"图片过大 / image too large ({exc}): {path}") from exc
+    except (OSError, ValueError, SyntaxError) as exc:  # truncated or damaged data, unreadable file
+        raise click.ClickException(f"图片文件已损坏或不完整 / damaged or truncated image: {path}") from exc
+    found = [b for b in zxingcpp.read_barcodes(rgb) if b.format == zxingcpp.BarcodeFormat.QRCode]
     if not found:
         raise click.ClickException(f"图片中未找到二维码 / no QR code found in {path}")
     return str(found[0].text)
@@ -79,15 +120,10 @@ def _load_status_list(path: Path, keys: dict[str, PublicKeyEntry], now: int) -> 
     return result
 
 
-def verdict(result: Verification, listed: ListedStatus | None, today: date) -> tuple[bool, str]:
-    """(valid?, bilingual verdict line) for a verification and its status-list entry."""
-    if result.outcome != Outcome.GENUINE or result.claims is None:
-        return False, OUTCOME_TEXT[result.outcome]
-    if listed is not None:
-        return False, LISTED_TEXT[listed]
-    if result.claims.valid_until < today:
-        return False, "证书真实，但已过有效期 / genuine but EXPIRED"
-    return True, "证书真实有效 / GENUINE and valid"
+def verdict(result: Verification, status: StatusList | None, today: date) -> tuple[bool, str]:
+    """(valid?, bilingual verdict line) for a verification and the status list, if one was given."""
+    decided = offline_verdict.decide(result, status, today)
+    return decided in (OfflineVerdict.VALID, OfflineVerdict.UNCHECKED), VERDICT_TEXT[decided]
 
 
 def _fields(result: Verification, claims: CertClaims) -> list[tuple[str, Any]]:
@@ -134,14 +170,13 @@ def verify_command(
     code: str, jwks_path: Path | None, status_path: Path | None, id_number: str | None
 ) -> None:
     """Verify TOKEN, URL or IMAGE_FILE offline; exit status 0 only for a genuine, valid certificate."""
-    text = read_qr_image(Path(code)) if Path(code).is_file() else code
+    text = read_qr_image(Path(code)) if argument_kind(code) == "image" else code
     now = int(time.time())
     keys = _load_keys(jwks_path)
     status = _load_status_list(status_path, keys, now) if status_path else None
     result = verify_text(text, keys, now)
     claims = result.claims
-    listed = status.lookup(claims.cert_id, claims.version) if status and claims else None
-    valid, line = verdict(result, listed, datetime.now().date())
+    valid, line = verdict(result, status, datetime.now(CHINA).date())
     click.echo(f"结论 / verdict: {line}")
     if claims is not None:
         for label, value in _fields(result, claims):

@@ -136,7 +136,7 @@ class CertificateRecord:
     id_type: str
     id_number: str
     kind: str
-    cert_no: str
+    cert_no: str | None  # management certificates may come without one
     category_code: str | None
     item_code: str | None
     personnel_type_code: str | None
@@ -335,7 +335,7 @@ def validate_row(
     )
 
 
-_Fields = tuple[str, str | None, str | None, str | None, str | None, dt.date | None, dt.date | None]
+_Fields = tuple[str | None, str | None, str | None, str | None, str | None, dt.date | None, dt.date | None]
 
 
 def _common_dates(r: _Row) -> tuple[dt.date, dt.date, dt.date, dt.date | None] | None:
@@ -393,8 +393,12 @@ def _special_ops_fields(
 
 
 def _safety_mgmt_fields(r: _Row, catalogue: Catalogue) -> _Fields | None:
-    """Personnel type, industry and the (opaque, required) certificate number."""
-    cert_no = r.parse("证书编号", _plain_text)
+    """Personnel type, industry and the certificate number, kept as given when there is one.
+
+    The numbering of management certificates is not publicly documented and exports often leave it
+    out (docs/rules.md, "The certificates"): a row without one is a certificate without a number.
+    """
+    cert_no = r.parse("证书编号", _plain_text, required=False)
     personnel = r.parse(
         "人员类型",
         lambda v: _lookup(v, catalogue.personnel_type, "人员类型", "应为主要负责人或安全生产管理人员"),
@@ -402,7 +406,7 @@ def _safety_mgmt_fields(r: _Row, catalogue: Catalogue) -> _Fields | None:
     industry = r.parse(
         "行业类别", lambda v: _lookup(v, catalogue.find_industry, "行业类别", "不在行业类别列表中")
     )
-    if not (cert_no and personnel and industry):
+    if not (personnel and industry):
         return None
     return cert_no, None, None, personnel, industry, None, None
 

@@ -17,7 +17,7 @@ from typing import Any
 import cbor2
 from cryptography.exceptions import InvalidSignature
 
-from app.domain.keyring import PublicKeyEntry, SigningKey, b64url, b64url_decode
+from app.domain.keyring import PublicKeyEntry, SigningKey
 
 MAX_TOKEN_BYTES = 600  # a QR of version 15-M holds 412 bytes of URL; anything longer is not ours
 MAX_TEXT_CHARS = 1200
@@ -48,12 +48,34 @@ HDR_ALG, HDR_KID = 1, 4
 ALG_EDDSA = -8
 
 
-def _strict_loads(data: bytes) -> Any:
+def _strict_loads(data: bytes, tagged: bool = False) -> Any:
     """Decode CBOR and require it to be exactly the deterministic encoding we produce."""
     value = cbor2.loads(data, allow_indefinite=False, allow_duplicate_keys=False, max_depth=8)
     if cbor2.dumps(value, canonical=True) != data:  # catches trailing bytes and re-encodings
         raise ValueError("not deterministic CBOR")
+    _check_subset(value.value if tagged and isinstance(value, cbor2.CBORTag) else value)
     return value
+
+
+def _check_subset(value: Any) -> None:
+    """Raise ValueError on any CBOR item but integers, byte/text strings, arrays and maps.
+
+    Floats, true/false/null and tags (other than the outer COSE tag) never occur in what we sign;
+    rejecting them keeps Python's loose equality (True == 1 == 1.0) out of every key and type check,
+    so independent verifiers (the offline page) reach the same verdict.
+    """
+    if type(value) in (int, str, bytes):
+        return
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            _check_subset(item)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if type(key) not in (int, str, bytes):
+                raise ValueError("map key outside the CBOR subset")
+            _check_subset(item)
+    else:
+        raise ValueError("CBOR item outside the subset")
 
 
 def _sig_structure(protected: bytes, payload: bytes) -> bytes:
@@ -83,7 +105,7 @@ def open_sign1(
     """Check structure, kid and signature; return kid, key entry and the decoded payload map."""
     if type(data) is not bytes or len(data) > max_len:
         raise ValueError("size")
-    outer = _strict_loads(data)
+    outer = _strict_loads(data, tagged=True)
     if not isinstance(outer, cbor2.CBORTag) or outer.tag != COSE_TAG_SIGN1:
         raise ValueError("not COSE_Sign1")
     # cbor2 decodes a tag's content as immutable (tuple / frozendict)
@@ -321,31 +343,6 @@ def verify(token: bytes, keys: Mapping[str, PublicKeyEntry], now: int) -> Verifi
     if expires_at is not None and now >= expires_at:
         return Verification(Outcome.EXPIRED_LIVE_CODE, claims, expires_at=expires_at, **common)
     return Verification(Outcome.GENUINE, claims, expires_at=expires_at, **common)
-
-
-def qr_text(base_url: str, token: bytes) -> str:
-    """The text encoded in the QR code: <base_url>/v/<base64url(token), no padding>."""
-    return f"{base_url.rstrip('/')}/v/{b64url(token)}"
-
-
-def extract_token(text: str) -> bytes | None:
-    """Token bytes from a scanned URL (any host, path ending /v/<token>) or a bare token."""
-    if not isinstance(text, str) or len(text) > MAX_TEXT_CHARS:
-        return None
-    candidate = text.strip()
-    if "/v/" in candidate:
-        candidate = candidate.rsplit("/v/", 1)[1].split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    try:
-        token = b64url_decode(candidate)
-    except ValueError:
-        return None
-    return token if len(token) <= MAX_TOKEN_BYTES else None
-
-
-def verify_text(text: str, keys: Mapping[str, PublicKeyEntry], now: int) -> Verification:
-    """extract_token + verify: the one call for a scanned QR text or a pasted token."""
-    token = extract_token(text)
-    return Verification(Outcome.FORGED) if token is None else verify(token, keys, now)
 
 
 # --- Signed status list ----------------------------------------------------------------------

@@ -43,6 +43,11 @@ def conversation(openid: str) -> str:
     return f"wechat:conv:{openid}"
 
 
+def scanned_number(openid: str) -> str:
+    """A bare certificate number one user scanned, encrypted, waiting for the holder's name."""
+    return f"wechat:scanned_number:{openid}"
+
+
 def rate(scope: str, window: int, subject: str) -> str:
     """A rate-limit counter of one subject in one time window (app/services/ratelimit.py).
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from app.render.certificate import CertificateView, render_png
+from app.render.card import render_image, render_png
+from app.render.certificate import CertificateView
+from app.render.marks import Annotation
 from app.render.pdf import render_pdf
 
-__all__ = ["CertificateView", "render_pdf", "render_png"]
+__all__ = ["Annotation", "CertificateView", "render_image", "render_pdf", "render_png"]

@@ -1,54 +1,161 @@
-"""The printable A4 PDF: the certificate image placed on an A4 page rendered at 150 dpi.
+"""The printable A4 PDF: the card drawn as vectors, text in an embedded subset of Noto CJK.
 
-A raster page keeps CJK text exactly as in the PNG (Noto CJK is a CFF font that reportlab cannot
-embed) and the QR modules land on whole pixels at 150 dpi, so a scan of the print decodes.
+fpdf2 embeds a subset of the CFF-flavoured Noto Sans/Serif CJK (a CIDFontType0C font: `pdffonts`
+shows emb yes, sub yes), so the text can be selected, searched and printed sharp; the QR code and
+the seal are vector paths; only the photo is an image. One card pixel is one unit here, 1/150 inch,
+so the card is 183 mm wide on the page as before.
 """
 
 from __future__ import annotations
 
 import io
-from typing import IO
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
-from PIL import Image, ImageDraw
+from fpdf import FPDF
+from PIL import Image
 
-from app.render.certificate import CertificateView, qr_box, render_image
-from app.render.fonts import font
+from app.render import marks
+from app.render.canvas import RGB, Box, Point, text_origin
+from app.render.card import draw_card, qr_box
+from app.render.certificate import HEIGHT, WIDTH, CertificateView, draw_background
+from app.render.fonts import font_file
+from app.render.qr import qr_matrix, qr_module
+from app.render.seal import BOTTOM_TEXT, SEAL_OPACITY, SEAL_RED, seal_shape
 
 DPI = 150
+PT_PER_PX = 72 / DPI
 A4_PX = (1240, 1754)  # 210 x 297 mm at 150 dpi
+OFFSET = ((A4_PX[0] - WIDTH) / 2, (A4_PX[1] - HEIGHT) / 2 - 20)
 PRINT_NOTE = "打印件 · 真伪与状态以扫码核验结果为准"
 
 
-def render_page(view: CertificateView, qr_text: str, watermark: str | None) -> Image.Image:
-    """The A4 page as an image: the certificate centred at 1:1 (1080 px = 183 mm)."""
-    return page_from_image(render_image(view, qr_text, watermark))
+class PdfCanvas:
+    """Draws the card into an fpdf2 document, shifted onto the middle of an A4 page."""
+
+    def __init__(self, pdf: FPDF) -> None:
+        self.pdf, self._fonts = pdf, set[str]()
+
+    def _xy(self, x: float, y: float) -> tuple[float, float]:
+        return x + OFFSET[0], y + OFFSET[1]
+
+    def _font(self, role: str, size: float) -> None:
+        if role not in self._fonts:
+            path, index = font_file(role)
+            self.pdf.add_font(role, "", path, collection_font_number=index)
+            self._fonts.add(role)
+        self.pdf.set_font(role, size=size * PT_PER_PX)
+
+    def line(self, points: Sequence[Point], color: RGB, width: float) -> None:
+        self.pdf.set_draw_color(*color)
+        self.pdf.set_line_width(width)
+        self.pdf.polyline([self._xy(*p) for p in points], style="D")
+
+    def rect(self, box: Box, fill: RGB | None = None, outline: RGB | None = None, width: float = 1) -> None:
+        if fill is not None:
+            self.pdf.set_fill_color(*fill)
+        if outline is not None:
+            self.pdf.set_draw_color(*outline)
+            self.pdf.set_line_width(width)
+        x, y = self._xy(box[0], box[1])
+        inset = width / 2 if outline is not None else 0  # Pillow strokes inside the box, PDF on its edge
+        style = ("F" if fill is not None else "") + ("D" if outline is not None else "")
+        self.pdf.rect(x + inset, y + inset, box[2] - box[0] - 2 * inset, box[3] - box[1] - 2 * inset, style=style)
+
+    def ellipse(self, box: Box, outline: RGB, width: float) -> None:
+        self.pdf.set_draw_color(*outline)
+        self.pdf.set_line_width(width)
+        x, y = self._xy(box[0], box[1])
+        self.pdf.ellipse(x, y, box[2] - box[0], box[3] - box[1], style="D")
+
+    def polygon(self, points: Sequence[Point], fill: RGB) -> None:
+        self.pdf.set_fill_color(*fill)
+        self.pdf.polygon([self._xy(*p) for p in points], style="F")
+
+    def text(self, xy: Point, text: str, role: str, size: int, color: RGB, anchor: str = "lm",
+             angle: float = 0.0, opacity: float = 1.0) -> None:
+        self._font(role, size)
+        self.pdf.set_text_color(*color)
+        x, y = self._xy(*text_origin(xy, text, role, size, anchor))
+        with self._turned(angle, self._xy(*xy)), self.pdf.local_context(fill_opacity=opacity):
+            self.pdf.text(x, y, text)
+
+    @contextmanager
+    def _turned(self, angle: float, centre: tuple[float, float]) -> Iterator[None]:
+        if angle == 0.0:
+            yield
+            return
+        with self.pdf.rotation(angle, *centre):
+            yield
+
+    def image(self, box: Box, picture: bytes | Image.Image) -> None:
+        x, y = self._xy(box[0], box[1])
+        source = io.BytesIO(picture) if isinstance(picture, bytes) else picture
+        self.pdf.image(source, x, y, box[2] - box[0], box[3] - box[1])
+
+    def qr(self, xy: Point, text: str, size: int) -> None:
+        """White quiet zone, then one rectangle per horizontal run of dark modules."""
+        matrix, module = qr_matrix(text), qr_module(text, size)
+        side = len(matrix) * module
+        self.rect((xy[0], xy[1], xy[0] + side, xy[1] + side), fill=(255, 255, 255))
+        self.pdf.set_fill_color(0, 0, 0)
+        for r, row in enumerate(matrix):
+            c = 0
+            while c < len(row):
+                if not row[c]:
+                    c += 1
+                    continue
+                start = c
+                while c < len(row) and row[c]:
+                    c += 1
+                x, y = self._xy(xy[0] + start * module, xy[1] + r * module)
+                self.pdf.rect(x, y, (c - start) * module, module, style="F")
+
+    def seal(self, xy: Point, authority: str, size: int) -> None:
+        """The seal from the same geometry as the PNG's, in red ink that multiplies like a stamp."""
+        shape = seal_shape(authority, size)
+        with self.pdf.local_context(blend_mode="Multiply", fill_opacity=SEAL_OPACITY,
+                                    stroke_opacity=SEAL_OPACITY):
+            half = shape.ring_width / 2
+            self.ellipse((xy[0] + half, xy[1] + half, xy[0] + size - half, xy[1] + size - half), SEAL_RED,
+                         shape.ring_width)
+            self.polygon([(xy[0] + x, xy[1] + y) for x, y in shape.star], SEAL_RED)
+            for g in shape.glyphs:
+                self.text((xy[0] + g.x, xy[1] + g.y), g.ch, "sans_bold", round(g.size), SEAL_RED, "mm", -g.turn)
+            x, y, text_size = shape.bottom
+            self.text((xy[0] + x, xy[1] + y), BOTTOM_TEXT, "sans_bold", round(text_size), SEAL_RED, "mm")
+
+    def watermark(self, lines: Sequence[str], keep_clear: Box, strength: float) -> None:
+        """Tiles of rotated text over the card (the QR code is drawn after, on white, so it stays clear)."""
+        x0, y0 = self._xy(0, 0)
+        with self.pdf.rect_clip(x0, y0, WIDTH, HEIGHT):
+            for cx, cy in marks.tile_centres((WIDTH, HEIGHT), marks.tile_width(lines) + 20):
+                for i, line in enumerate(lines):
+                    dy = (i - (len(lines) - 1) / 2) * marks.TILE_LINE
+                    self._tile_line((cx, cy), dy, line, strength)
+
+    def _tile_line(self, centre: Point, dy: float, line: str, strength: float) -> None:
+        self._font("sans", marks.TILE_FONT)
+        self.pdf.set_text_color(*marks.WATERMARK_INK)
+        x, y = self._xy(*text_origin((centre[0], centre[1] + dy), line, "sans", marks.TILE_FONT, "mm"))
+        with self.pdf.rotation(marks.TILE_ANGLE, *self._xy(*centre)), self.pdf.local_context(fill_opacity=strength):
+            self.pdf.text(x, y, line)
 
 
-def page_from_image(cert: Image.Image) -> Image.Image:
-    """An A4 page at 150 dpi with an already rendered certificate image centred on it."""
-    page = Image.new("RGB", A4_PX, "white")
-    offset = ((A4_PX[0] - cert.width) // 2, (A4_PX[1] - cert.height) // 2 - 20)
-    page.paste(cert, offset)
-    ImageDraw.Draw(page).text(
-        (A4_PX[0] / 2, offset[1] + cert.height + 40),
-        PRINT_NOTE,
-        font=font("sans", 22),
-        fill=(120, 120, 120),
-        anchor="mm",
-    )
-    return page
+def render_pdf(view: CertificateView, qr_text: str, watermark: str | None,
+               annotation: marks.Annotation | None = None) -> bytes:
+    """The certificate as a one-page A4 PDF with selectable text."""
+    pdf = FPDF(unit=PT_PER_PX, format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.set_margin(0)
+    pdf.set_title(view.title)
+    pdf.set_creator("ecert")
+    pdf.add_page()
+    canvas = PdfCanvas(pdf)
+    draw_background(canvas, view.kind, view.title)
+    draw_card(canvas, view, qr_text, watermark, annotation)
+    canvas.text((A4_PX[0] / 2 - OFFSET[0], HEIGHT + 40), PRINT_NOTE, "sans", 22, (120, 120, 120), anchor="mm")
+    return bytes(pdf.output())
 
 
-def render_pdf(view: CertificateView, qr_text: str, watermark: str | None) -> bytes:
-    """The certificate as a one-page A4 PDF."""
-    out = io.BytesIO()
-    save_pdf(render_page(view, qr_text, watermark), out, view.title)
-    return out.getvalue()
-
-
-def save_pdf(page: Image.Image, out: IO[bytes], title: str) -> None:
-    """Write a page image as a one-page PDF at 150 dpi."""
-    page.save(out, format="PDF", resolution=DPI, quality=90, title=title, creator="ecert")
-
-
-__all__ = ["page_from_image", "qr_box", "render_page", "render_pdf", "save_pdf"]
+__all__ = ["qr_box", "render_pdf"]

@@ -22,9 +22,8 @@ from app.domain.names import PersonNameError, normalize_name
 from app.domain.pii import PiiCipher
 from app.integrations.kvstore import KVStore
 from app.services import ratelimit
-from app.services.calendar import current_calendar
 from app.services.ratelimit import Hit, Rule
-from app.services.registry import CertificateRow, Found, find_person, status_of
+from app.services.registry import CertificateRow, Found, certificates_of_person, find_person, status_of
 from app.storage.models import AuditEntry, Certificate, DownloadLog, Person, WechatUser
 
 # Shown next to its own checkbox on the registration form and stored verbatim with the time.
@@ -145,12 +144,8 @@ def bind_verified(db: Session, openid: str, person_id: int, method: str, now: da
 
 
 def certificates_of(db: Session, person: Person, on: date) -> list[Found]:
-    """The holder's current certificates with their status, newest first."""
-    certs = db.scalars(select(Certificate).where(Certificate.person_id == person.id,
-                                                 Certificate.is_current.is_(True))
-                       .order_by(Certificate.valid_from.desc()))
-    calendar = current_calendar(db)
-    return [Found(c, person, status_of(db, c, on, calendar)) for c in certs]
+    """The holder's current certificates with their status, one per item, newest first."""
+    return certificates_of_person(db, person.id, on)
 
 
 def own_certificate(db: Session, person: Person, public_id: str, on: date) -> Found | None:

@@ -26,12 +26,16 @@ from sqlalchemy.orm import Session
 
 from app.clock import CHINA
 from app.domain.pii import PiiCipher
-from app.domain.qrtoken import CertClaims, CertKind, build_claims, qr_text, sign_certificate
+from app.domain.qrtext import qr_text
+from app.domain.qrtoken import CertClaims, CertKind, build_claims, sign_certificate
 from app.domain.status import StatusResult
-from app.render.certificate import CertificateView, draw_watermark, qr_box, qr_image, render_image
-from app.render.pdf import page_from_image, save_pdf
+from app.render.card import qr_box, render_image
+from app.render.certificate import CertificateView
+from app.render.marks import draw_watermark
+from app.render.pdf import render_pdf
+from app.render.qr import qr_image
 from app.services.photos import load_photo
-from app.services.presenters import scope_labels
+from app.services.presenters import NO_NUMBER, scope_labels
 from app.services.registry import status_of
 from app.services.signing import KeyProvider
 from app.storage.models import Certificate, Person
@@ -152,7 +156,7 @@ def certificate_view(session: Session, pii: PiiCipher, cert: Certificate, status
         holder_name=person.name,
         gender=person.gender,
         id_number=pii.decrypt_text(person.id_number_enc, b"people.id_number"),
-        cert_number=pii.decrypt_text(cert.cert_no_enc, b"certificates.cert_no"),
+        cert_number=pii.decrypt_text(cert.cert_no_enc, b"certificates.cert_no") if cert.cert_no_enc else NO_NUMBER,
         first_issued=cert.first_issue_date.isoformat(),
         valid_from=cert.valid_from.isoformat(),
         valid_until=cert.valid_until.isoformat(),
@@ -167,6 +171,8 @@ def certificate_view(session: Session, pii: PiiCipher, cert: Certificate, status
         industry="" if special else second,
         employer="" if special else (cert.employer or ""),
         photo=load_photo(session, pii, cert.photo_id),
+        issue_date=cert.valid_from.isoformat(),  # a version is issued with its validity (no separate date kept)
+        stamp="" if status.is_valid else status.label,
     )
 
 
@@ -222,12 +228,9 @@ def _base_key(cert: Certificate, person: Person, kid: str, status_label: str) ->
     return (cert.public_id, cert.version, *changed, kid, status_label)
 
 
-def _encode(image: Image.Image, fmt: str, title: str) -> bytes:
+def _png(image: Image.Image) -> bytes:
     out = io.BytesIO()
-    if fmt == "png":
-        image.save(out, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
-    else:
-        save_pdf(page_from_image(image), out, title)
+    image.save(out, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
     return out.getvalue()
 
 
@@ -250,15 +253,24 @@ def render_with(ctx: SigningContext, session: Session, pii: PiiCipher, cert: Cer
     if cached is not None:
         return bytes(cached)
     text = printed_qr_text(ctx, session, pii, cert)
+    if fmt == "pdf":  # vector: drawn whole each time (the fonts are subset for this text)
+        data = render_pdf(certificate_view(session, pii, cert, status), text, watermark)
+    else:
+        data = _png(_watermarked(base_key, session, pii, cert, status, text, watermark))
+    FILES.put(file_key, data)
+    return data
+
+
+def _watermarked(base_key: tuple[Any, ...], session: Session, pii: PiiCipher, cert: Certificate,
+                 status: StatusResult, text: str, watermark: str) -> Image.Image:
+    """The cached un-watermarked image with this download's watermark stamped on a copy."""
     base = BASE_IMAGES.get(base_key)
     if base is None:
         base = render_image(certificate_view(session, pii, cert, status), text, None)
         BASE_IMAGES.put(base_key, base)
     image = base.copy()
-    draw_watermark(image, watermark, qr_box(text))
-    data = _encode(image, fmt, TITLES[cert.kind])
-    FILES.put(file_key, data)
-    return data
+    draw_watermark(image, [watermark], tuple(round(v) for v in qr_box(text)))  # type: ignore[arg-type]
+    return image
 
 
 def clear_caches() -> None:

@@ -57,14 +57,27 @@ def certificate_row(rng: random.Random, catalogue: Catalogue, serial: int, valid
     born = date(rng.randrange(1962, 2004), rng.randrange(1, 13), rng.randrange(1, 29))
     number = id_number(rng, gender, born)
     kind = kind or ("special_ops" if rng.random() < 0.75 else "safety_mgmt")
-    exam = valid_from - timedelta(days=rng.randrange(3, 20))
-    row: dict[str, Any] = {
-        "姓名": person_name(rng), "性别": gender, "证件号码": number, "初领日期": valid_from.isoformat(),
-        "有效期开始日期": valid_from.isoformat(), "考试合格日期": exam.isoformat(), "签发机关": "重庆市应急管理局",
-    }
+    exam_days = rng.randrange(3, 20)  # drawn before the name: demo holders stay who they were
+    row: dict[str, Any] = {"姓名": person_name(rng), "性别": gender, "证件号码": number}
+    row.update(item_row(rng, catalogue, serial, valid_from, number, kind, exam_days=exam_days))
+    return row
+
+
+def item_row(rng: random.Random, catalogue: Catalogue, serial: int, valid_from: date, number: str, kind: str,
+             avoid: frozenset[str] = frozenset(), exam_days: int | None = None) -> dict[str, Any]:
+    """The certificate columns of one row for the holder with ID `number` (items in `avoid` are not chosen).
+
+    Management certificates come without a 证书编号 now and then, as real exports do.
+    """
+    exam = valid_from - timedelta(days=rng.randrange(3, 20) if exam_days is None else exam_days)
+    row: dict[str, Any] = {"初领日期": valid_from.isoformat(), "有效期开始日期": valid_from.isoformat(),
+                           "考试合格日期": exam.isoformat(), "签发机关": "重庆市应急管理局"}
     if kind == "special_ops":
         category = rng.choice(catalogue.categories)
         item = rng.choice(category.items)
+        while item.name in avoid:
+            category = rng.choice(catalogue.categories)
+            item = rng.choice(category.items)
         row.update({"证书类型": "特种作业操作证", "证书编号": "T" + number, "作业类别": category.name,
                     "操作项目": item.name, "有效期结束日期": _years(valid_from, 6).isoformat()})
         due = _years(valid_from, 3) + timedelta(days=1)
@@ -72,7 +85,8 @@ def certificate_row(rng: random.Random, catalogue: Catalogue, serial: int, valid
         if due < date(2026, 6, 1) and rng.random() < 0.9:
             row["实际复审日期"] = (due - timedelta(days=rng.randrange(5, 50))).isoformat()
     else:
-        row.update({"证书类型": "安全生产知识和管理能力考核合格证", "证书编号": f"AQ{valid_from:%Y}{serial:08d}",
+        row.update({"证书类型": "安全生产知识和管理能力考核合格证",
+                    "证书编号": f"AQ{valid_from:%Y}{serial:08d}" if rng.random() < 0.7 else "",
                     "人员类型": rng.choice(["主要负责人", "安全生产管理人员"]),
                     "行业类别": rng.choice(catalogue.industries).name, "单位名称": rng.choice(EMPLOYERS),
                     "有效期结束日期": _years(valid_from, 3).isoformat()})
@@ -80,15 +94,29 @@ def certificate_row(rng: random.Random, catalogue: Catalogue, serial: int, valid
 
 
 def generate_rows(count: int, seed: int = 20261128, today: date | None = None) -> Iterator[dict[str, Any]]:
-    """`count` rows with validity starts spread over the last seven years."""
+    """`count` rows with validity starts spread over the last seven years.
+
+    About one special-operations holder in five holds two to four items (an electrician who also
+    welds): one row per item, all with the same 证书编号 "T" + ID number, as the exam system exports them.
+    """
     rng = random.Random(seed)
     catalogue = Catalogue.load_default()
     end = today or date(2026, 11, 28)
     numbers: set[str] = set()  # invented ID numbers can collide; real exports hold each person once per item
-    for serial in range(count):
+    serial = 0
+    while serial < count:
         start = end - timedelta(days=rng.randrange(0, 7 * 365))
         row = certificate_row(rng, catalogue, serial, start)
         while row["证件号码"] in numbers:
             row = certificate_row(rng, catalogue, serial, start)
         numbers.add(row["证件号码"])
         yield row
+        serial += 1
+        if row["证书类型"] == "特种作业操作证" and rng.random() < 0.2:
+            held = {row["操作项目"]}
+            for _ in range(min(rng.randrange(1, 4), count - serial)):
+                start = end - timedelta(days=rng.randrange(0, 7 * 365))
+                extra = item_row(rng, catalogue, serial, start, row["证件号码"], "special_ops", frozenset(held))
+                held.add(extra["操作项目"])
+                yield {**{k: row[k] for k in ("姓名", "性别", "证件号码")}, **extra}
+                serial += 1

@@ -1,9 +1,13 @@
-"""Bulk import: validate every row, upsert accepted ones idempotently in committed batches.
+"""Bulk import: validate every row, decide what it does, write accepted ones in committed batches.
 
-Each batch is one transaction, so an interrupted run leaves whole batches behind and a
-re-run of the same file skips what is already there (unchanged rows are detected by a
-fingerprint). A changed row updates the certificate and keeps the previous values; a row
-with a later validity start is a reissue and becomes a new version.
+What a row does is one pure rule, `app.domain.importdecision.decide`, given the certificate
+stored before the run and the first row of this run for the same certificate (remembered for the
+whole file, so the outcome never depends on batch size or worker count). Each batch is one
+transaction: an interrupted run leaves whole batches behind and a re-run of the same file skips
+what is already there. A dry run takes the same decisions and writes nothing.
+
+The process-wide switches an import benefits from (garbage collector, validation processes, the
+csv module's field size) are the caller's to choose: `flask certs import` sets them.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
-import gc
 import hashlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,6 +26,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.domain.catalogue import Catalogue
+from app.domain.importdecision import PRINT_BITS, Seen, short_print
 from app.domain.importrows import RowError, check_headers
 from app.domain.pii import PiiCipher
 from app.services.importpipeline import Checked, Prepared, checked_rows
@@ -38,7 +42,6 @@ from app.storage.models._common import utcnow
 # rewrites (blind-index hashes spread inserts over the whole B-tree); 5,000 keeps RSS well under
 # 300 MB at 1,000,000 rows.
 BATCH_SIZE = 5000
-COLLECT_EVERY = 20  # batches between garbage collections (see _collector_paused)
 
 
 @dataclass
@@ -61,7 +64,9 @@ class ImportOptions:
     dry_run: bool = False
     report: TextIO | None = None
     batch_size: int = BATCH_SIZE
-    workers: int = 0  # validation processes beside this one (0: validate inline)
+    # Validation processes forked beside this one (0: validate inline). Only the owner of the process
+    # should ask for them: the CLI does; a web worker or a server thread validates inline.
+    workers: int = 0
     on_progress: Callable[[int], None] | None = None
     on_total: Callable[[int | None], None] | None = None
 
@@ -105,20 +110,23 @@ def import_source(source: Source, name: str, digest: str, database: Database, pi
         opts.on_total(source.total)
     run_id = None if opts.dry_run else _start_run(database, name, digest)
     summary.run_id = run_id
-    writer = BatchWriter(PhotoStore(pii, opts.photos_dir), run_id)
+    photos = PhotoStore(pii, opts.photos_dir)
+    writer = BatchWriter(photos, run_id, dry_run=opts.dry_run)
     report = ReportWriter(opts.report, source.headers)
     checked = checked_rows(source.rows, catalogue, pii, opts.workers, ahead=opts.batch_size + 1000,
                            rendered=renders_ahead(database.engine))
 
     def write(batch: list[Entry], counted: ImportSummary) -> Outcome:
         """One batch in one transaction, with the run's progress as of its end."""
-        with database.session() as session:
-            outcome = writer.write(session, batch)
-            if opts.dry_run:
-                session.rollback()
-            else:
+        try:
+            with database.session() as session:
+                outcome = writer.write(session, batch)
                 _count(counted, outcome)
                 _progress_run(session, run_id, counted)
+        except BaseException:
+            photos.rolled_back()
+            raise
+        photos.committed()
         return outcome
 
     pending: tuple[Future[Outcome], int] | None = None
@@ -135,16 +143,12 @@ def import_source(source: Source, name: str, digest: str, database: Database, pi
 
     try:
         # Batch N is written on its own thread while this one gathers batch N+1 (takes validated
-        # rows, checks duplicates, reports rejects): the database's time on one overlaps the
-        # Python time of the other. One batch at a time is in flight, so the writer still sees
-        # every earlier batch committed.
-        with _collector_paused(), ThreadPoolExecutor(1, thread_name_prefix="import-writer") as thread:
-            batches = _batches(checked, summary, report, opts.batch_size, remember_all=opts.dry_run)
-            for number, (batch, rows) in enumerate(batches, 1):
+        # rows, remembers which certificates the file named, reports rejects): the database's time
+        # on one overlaps the Python time of the other. One batch at a time is in flight.
+        with ThreadPoolExecutor(1, thread_name_prefix="import-writer") as thread:
+            for batch, rows in _batches(checked, summary, report, opts.batch_size):
                 written()
                 pending = thread.submit(write, batch, dataclasses.replace(summary)), rows
-                if number % COLLECT_EVERY == 0:
-                    gc.collect(1)  # cycles made since the last collection; older objects are not scanned
             written()
     except BaseException:
         # Leaving the `with` waited for a batch in flight: count it if it was committed.
@@ -154,31 +158,6 @@ def import_source(source: Source, name: str, digest: str, database: Database, pi
         raise
     _finish_run(database, run_id, summary, "finished")
     return summary
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Run without automatic garbage collection; the loop collects every COLLECT_EVERY batches.
-
-    An import allocates millions of short-lived containers; automatic collection kept promoting
-    the rows in flight and rescanning every surviving object (the application, SQLAlchemy's
-    metadata), a fifth of the CPU time. Freezing moves what exists now out of the collector's
-    sight; forked validation workers inherit the paused collector (their rows make no cycles).
-    The setting is process-wide: imports run in their own CLI process. A process that froze
-    objects itself (a pre-forking server, say) keeps them frozen.
-    """
-    enabled = gc.isenabled()
-    freeze = gc.get_freeze_count() == 0
-    gc.disable()
-    if freeze:
-        gc.freeze()
-    try:
-        yield
-    finally:
-        if freeze:
-            gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 def _count(summary: ImportSummary, outcome: Outcome, report: ReportWriter | None = None) -> None:
@@ -207,49 +186,38 @@ def _check_columns(source: Source, opts: ImportOptions) -> list[str]:
 
 
 def _batches(checked: Iterator[tuple[int, dict[str, Any], Checked]], summary: ImportSummary,
-             report: ReportWriter, size: int, remember_all: bool) -> Iterator[tuple[list[Entry], int]]:
-    """Group accepted rows into batches, reporting rejected rows and duplicates within a batch.
+             report: ReportWriter, size: int) -> Iterator[tuple[list[Entry], int]]:
+    """Group valid rows into batches, each with the first earlier row for the same certificate.
 
-    Duplicates across batches are recognised by the writer from the rows this run already wrote
-    (provenance columns), so memory stays flat; a dry run writes nothing and remembers every key.
+    Every certificate the file names is remembered for the whole run (one small int per row, about
+    110 bytes: 110 MB at 1,000,000 rows), so a repeat or a conflict is found wherever it falls.
     """
-    seen: dict[int, int] = {}
+    seen: dict[int, int] = {}  # identity slot -> row number << PRINT_BITS | short print
     batch: list[Entry] = []
     rows = 0
     for number, row, result in checked:
         summary.rows += 1
         rows += 1
         if isinstance(result, Prepared):
-            duplicate = _check_duplicate(number, result, seen)
-            if duplicate is None:
-                batch.append(Entry(number, row, result))
-            else:
-                result = [duplicate]
-        if isinstance(result, list):
+            batch.append(Entry(number, row, result, _remember(seen, number, result)))
+        else:
             summary.rejected += 1
             report.write(result, row)
         if rows >= size:
             yield batch, rows
             batch, rows = [], 0
-            if not remember_all:
-                seen = {}
     if rows:
         yield batch, rows
 
 
-def _check_duplicate(number: int, prepared: Prepared, seen: dict[int, int]) -> RowError | None:
-    """The same certificate twice in one file: exact repeats and conflicts are both reported."""
-    # One small int per key and per value (60-bit key; row number << 28 | 28 bits of fingerprint).
-    key = prepared.cert_slot
-    print_ = int(prepared.fingerprint[:7], 16)
-    first = seen.get(key)
+def _remember(seen: dict[int, int], number: int, prepared: Prepared) -> Seen | None:
+    """The first row of this run for the same certificate, remembering this one if it is the first."""
+    slot = prepared.identity_slot
+    first = seen.get(slot)
     if first is None:
-        seen[key] = number << 28 | print_
+        seen[slot] = number << PRINT_BITS | short_print(prepared.fingerprint)
         return None
-    first_row = first >> 28
-    if first & 0xFFFFFFF == print_:
-        return RowError(number, "证书编号", f"与第{first_row}行完全重复，已按第{first_row}行导入")
-    return RowError(number, "证书编号", f"证书编号与第{first_row}行相同但内容不同，请核对后单独导入")
+    return Seen(first >> PRINT_BITS, first & ((1 << PRINT_BITS) - 1))
 
 
 def _sha256(path: Path) -> str:

@@ -11,16 +11,20 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
+import hashlib
 import itertools
 import multiprocessing
+import operator
 import threading
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from multiprocessing.connection import Connection
 from typing import Any, NamedTuple
 
 from app.domain.catalogue import Catalogue
+from app.domain.identity import certificate_identity
 from app.domain.idnumber import mask_middle
 from app.domain.importrows import (
     CertificateRecord,
@@ -33,19 +37,22 @@ from app.domain.importrows import (
 from app.domain.pii import PiiCipher
 from app.services.importsource import EXTRA_CELLS
 from app.services.registry import cert_lookup_key, id_lookup_key
-from app.storage.bulk import Values, text_literal
+from app.storage.bulk import Values, render
 
 CHUNK = 500
 
 Raw = tuple[int, dict[str, Any]]
 
 
-# Columns a new row takes from its record alone, in the order of Prepared.person_values / cert_values.
-# Computing them here (in the validation workers) keeps the single writer process free for SQL.
+# The columns an import writes, each spelled once. RECORD_COLUMNS are CertificateRecord fields of the
+# same names; a new row's values are computed here, in the validation workers, so that the single
+# writer process stays free for SQL. The writer adds WRITER_COLUMNS in front (app.services.importwriter).
 PERSON_ROW = ("id_type", "id_hash", "id_number_enc", "id_masked", "name", "gender")
-CERT_ROW = ("cert_no_hash", "cert_no_enc", "cert_no_masked", "kind", "category_code", "item_code",
-            "personnel_type_code", "industry_code", "employer", "first_issue_date", "valid_from", "valid_until",
-            "exam_passed_date", "issuing_authority", "authority_code", "fingerprint")
+RECORD_COLUMNS = ("kind", "category_code", "item_code", "personnel_type_code", "industry_code", "employer",
+                  "first_issue_date", "valid_from", "valid_until", "exam_passed_date", "issuing_authority",
+                  "authority_code")
+CERT_ROW = ("cert_no_hash", "cert_no_enc", "cert_no_masked", "identity", *RECORD_COLUMNS, "fingerprint")
+record_values = operator.attrgetter(*RECORD_COLUMNS)
 
 
 class Prepared(NamedTuple):
@@ -57,7 +64,7 @@ class Prepared(NamedTuple):
     """
 
     id_key: bytes  # blind index of the ID number, as stored (app.storage.types.BlindIndex)
-    cert_key: bytes  # blind index of the certificate number, likewise
+    identity: str  # app.domain.identity: which of the holder's certificates this row is
     fingerprint: str
     person_values: Values  # PERSON_ROW in driver form, or rendered as SQL (see app.storage.bulk)
     cert_values: Values  # CERT_ROW likewise (dates as ISO text)
@@ -70,9 +77,10 @@ class Prepared(NamedTuple):
         return _record(self.text)
 
     @property
-    def cert_slot(self) -> int:
-        """60 bits of the certificate key: the in-batch duplicate check keeps one small int per row."""
-        return int.from_bytes(self.cert_key[:8], "big") >> 4
+    def identity_slot(self) -> int:
+        """60 bits naming (holder, identity): the run remembers one small int per certificate it met."""
+        digest = hashlib.blake2b(self.identity.encode(), key=self.id_key, digest_size=8).digest()
+        return int.from_bytes(digest, "big") >> 4
 
 
 @functools.lru_cache(maxsize=64)  # a row that exists is asked for its record a few times in a row
@@ -93,32 +101,26 @@ def prepare(number: int, row: dict[str, Any], catalogue: Catalogue, pii: PiiCiph
         return record
     r = record
     text = record_text(r)
-    id_key, cert_key, fingerprint = (id_lookup_key(pii, r.id_number), cert_lookup_key(pii, r.cert_no),
-                                     record_fingerprint(text))
-    id_enc, cert_enc = pii.encrypt(r.id_number, b"people.id_number"), pii.encrypt(r.cert_no, b"certificates.cert_no")
-    dates = (r.first_issue_date.isoformat(), r.valid_from.isoformat(), r.valid_until.isoformat(),
-             r.exam_passed_date.isoformat() if r.exam_passed_date else None)
+    id_key, fingerprint = id_lookup_key(pii, r.id_number), record_fingerprint(text)
+    identity = certificate_identity(r.kind, r.category_code, r.item_code, r.personnel_type_code, r.industry_code)
+    number_values: tuple[Any, ...] = (None, None, None)
+    if r.cert_no:
+        number_values = (cert_lookup_key(pii, r.cert_no), pii.encrypt(r.cert_no, b"certificates.cert_no"),
+                         mask_middle(r.cert_no))
+    person = (r.id_type, id_key, pii.encrypt(r.id_number, b"people.id_number"), mask_middle(r.id_number), r.name,
+              r.gender)
+    cert = (*number_values, identity, *map(_driver_form, record_values(r)), fingerprint)
     review = None
     if r.review_due_date:
         review = (r.review_due_date.isoformat(), r.review_done_date.isoformat() if r.review_done_date else None)
-    person: Values
-    cert: Values
     if rendered:
-        # render() of the tuples below, written out: a quarter of a worker's time went to rendering
-        # value by value. tests/unit/test_importpipeline.py holds the two to the same result.
-        q = text_literal
-        person = (f"{q(r.id_type)},X'{id_key.hex()}',X'{id_enc.hex()}',{q(mask_middle(r.id_number))},{q(r.name)},"
-                  f"{q(r.gender)}")
-        cert = (f"X'{cert_key.hex()}',X'{cert_enc.hex()}',{q(mask_middle(r.cert_no))},{q(r.kind)},"
-                f"{q(r.category_code)},{q(r.item_code)},{q(r.personnel_type_code)},{q(r.industry_code)},"
-                f"{q(r.employer)},'{dates[0]}','{dates[1]}','{dates[2]}',{q(dates[3])},{q(r.issuing_authority)},"
-                f"{q(r.authority_code)},'{fingerprint}'")
-    else:
-        person = (r.id_type, id_key, id_enc, mask_middle(r.id_number), r.name, r.gender)
-        cert = (cert_key, cert_enc, mask_middle(r.cert_no), r.kind, r.category_code, r.item_code,
-                r.personnel_type_code, r.industry_code, r.employer, *dates, r.issuing_authority, r.authority_code,
-                fingerprint)
-    return Prepared(id_key, cert_key, fingerprint, person, cert, review, r.photo, text)
+        return Prepared(id_key, identity, fingerprint, render(person), render(cert), review, r.photo, text)
+    return Prepared(id_key, identity, fingerprint, person, cert, review, r.photo, text)
+
+
+def _driver_form(value: Any) -> Any:
+    """Dates as ISO text (what both drivers take in bulk statements); everything else as it is."""
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def checked_rows(rows: Iterator[Raw], catalogue: Catalogue, pii: PiiCipher, workers: int,

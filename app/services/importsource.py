@@ -16,8 +16,10 @@ from app.domain.errors import UserError
 from app.domain.importrows import Cell, canonical_header
 
 _CHUNK = 1 << 20
-# Excel cells longer than this are not certificate data; refuse rather than buffer them.
-csv.field_size_limit(64 * 1024)
+# Cells longer than this are not certificate data: a process that imports (the CLI) sets it as the
+# csv module's field size limit, which is process-wide, so that such a cell is refused, not buffered.
+# Without it the csv module's own default (128 KiB) applies.
+MAX_CSV_FIELD = 64 * 1024
 
 
 class ImportRefused(UserError):

@@ -1,7 +1,10 @@
 """Writing one batch of prepared import rows: people, certificates and reviews in few round trips.
 
-New rows and key lookups go through app.storage.bulk (driver-level statements, thousands of
-rows each); updates and corrections, which are rare, go through the ORM.
+Each row's fate is `app.domain.importdecision.decide`: the same pure rule for the real run and the
+dry run. A batch is first *planned* (read-only: who exists, which certificates are current, photos
+checked) and then, unless it is a dry run, *applied*. New rows and key lookups go through
+app.storage.bulk (driver-level statements, thousands of rows each); updates and corrections, which
+are rare, go through the ORM.
 """
 
 from __future__ import annotations
@@ -17,39 +20,46 @@ from typing import Any, NamedTuple
 from sqlalchemy import Table, update
 from sqlalchemy.orm import Session
 
+from app.domain.importdecision import Action, Decision, Incoming, Seen, Stored, decide
 from app.domain.importrows import CertificateRecord, RowError
-from app.services.importpipeline import CERT_ROW, PERSON_ROW, Prepared
+from app.services.importpipeline import CERT_ROW, PERSON_ROW, RECORD_COLUMNS, Prepared, record_values
 from app.services.photos import PhotoError, PhotoStore
-from app.storage.bulk import BulkSql, Values, concat, literal, render
+from app.storage.bulk import BulkSql, Values, concat, render
 from app.storage.models import Certificate, CertificateChange, Person, RenewalReview
 from app.storage.models._common import utcnow
 
-SNAPSHOT_FIELDS = (
-    "category_code", "item_code", "personnel_type_code", "industry_code", "employer", "first_issue_date",
-    "valid_from", "valid_until", "exam_passed_date", "issuing_authority", "authority_code", "photo_id",
-)
-_CERT_COLUMNS = ("public_id", "version", "is_current", "person_id", "photo_id", "import_run_id", "import_row",
-                 "created_at", "updated_at", *CERT_ROW)
+# What the writer adds in front of CERT_ROW; a correction's history keeps every column it can change.
+WRITER_COLUMNS = ("public_id", "version", "is_current", "person_id", "photo_id", "import_run_id", "import_row",
+                  "created_at", "updated_at")
+SNAPSHOT_FIELDS = (*RECORD_COLUMNS, "photo_id")
 _PERSON_COLUMNS = (*PERSON_ROW, "created_at", "updated_at")
+_CERT_COLUMNS = (*WRITER_COLUMNS, *CERT_ROW)
 
 
 class Entry(NamedTuple):
-    """An accepted row: its number, raw cells (for the report) and the prepared record."""
+    """An accepted row: its number, raw cells (for the report), the prepared record, and the first
+    row of this run for the same certificate, if there was one."""
 
     number: int
     row: dict[str, Any]
     prepared: Prepared
+    seen: Seen | None = None
 
 
 @dataclass
 class Outcome:
-    """Counts of one batch, plus the rows refused while writing (photo problems, conflicts)."""
+    """Counts of one batch, plus the rows refused (repeats, conflicts, photo problems, older rows)."""
 
     accepted: int = 0
     updated: int = 0
     reissued: int = 0
     unchanged: int = 0
     refused: list[tuple[Entry, RowError]] = field(default_factory=list)
+
+    def count(self, action: Action) -> None:
+        name = {Action.NEW: "accepted", Action.UPDATED: "updated", Action.REISSUED: "reissued",
+                Action.UNCHANGED: "unchanged"}[action]
+        setattr(self, name, getattr(self, name) + 1)
 
 
 # RFC 4648 base32hex in lower case: sorts the same byte-wise (SQLite) and case-insensitively (MySQL).
@@ -71,164 +81,174 @@ def public_ids(count: int, now: float | None = None) -> list[str]:
 
 
 class _Current(NamedTuple):
-    """The stored current version of a certificate, as the upsert decision needs it."""
+    """The stored current version of a certificate, as the decision and the writer need it."""
 
     id: int
-    cert_no_hash: bytes
+    person_id: int
+    identity: str
     fingerprint: str
     valid_from: date
     version: int
-    person_id: int
     photo_id: int | None
-    import_run_id: int | None
-    import_row: int | None
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One entry's decision, with what applying it needs."""
+
+    entry: Entry
+    decision: Decision
+    existing: _Current | None = None
+    photo_id: int | None = None
 
 
 class BatchWriter:
-    """Upserts one validated batch and counts each outcome."""
+    """Plans each batch (read-only) and applies the plan (unless it is a dry run)."""
 
-    def __init__(self, photos: PhotoStore, run_id: int | None) -> None:
+    def __init__(self, photos: PhotoStore, run_id: int | None, dry_run: bool = False) -> None:
         self.photos = photos
         self.run_id = run_id
+        self.dry_run = dry_run
 
     def write(self, session: Session, entries: list[Entry]) -> Outcome:
-        """New / unchanged / updated / reissued for each entry; problems come back in `refused`."""
+        """Decide every entry, then write what the decisions ask (nothing in a dry run)."""
         outcome = Outcome()
         if not entries:
             return outcome
         bulk = BulkSql(session)
-        people = self._people(bulk, entries)
-        current = self._current_certs(bulk, entries)
-        new_rows: list[tuple[Entry, int | None, int]] = []
-        for entry in entries:
-            try:
-                photo_id = self.photos.store(session, entry.prepared.photo) if entry.prepared.photo else None
-            except PhotoError as exc:
-                outcome.refused.append((entry, RowError(entry.number, "照片", exc.message)))
-                continue
-            result = self._apply(session, entry, current.get(entry.prepared.cert_key), people, photo_id, new_rows)
-            if isinstance(result, RowError):
-                outcome.refused.append((entry, result))
+        people = self._existing_people(bulk, entries)
+        current = self._current_certs(bulk, entries, people)
+        plan = [self._plan(session, entry, people, current) for entry in entries]
+        for item in plan:
+            if item.decision.action == Action.REJECTED:
+                error = RowError(item.entry.number, item.decision.column, item.decision.reason)
+                outcome.refused.append((item.entry, error))
             else:
-                setattr(outcome, result, getattr(outcome, result) + 1)
-        self._insert_certificates(bulk, new_rows, people)
+                outcome.count(item.decision.action)
+        if not self.dry_run:
+            self._apply(bulk, [item for item in plan if item.decision.action != Action.REJECTED], people)
         return outcome
 
-    def _people(self, bulk: BulkSql, entries: list[Entry]) -> dict[bytes, int]:
+    def _plan(self, session: Session, entry: Entry, people: dict[bytes, tuple[int, str, str]],
+              current: dict[tuple[int, str], _Current]) -> Planned:
+        """The decision for one entry; a photo that cannot be used rejects the row first."""
+        prepared = entry.prepared
+        photo_id = None
+        if entry.seen is None and prepared.photo:
+            try:
+                photo_id = self.photos.resolve(session, prepared.photo, store=not self.dry_run)
+            except PhotoError as exc:
+                return Planned(entry, Decision(Action.REJECTED, "照片", exc.message))
+        person = people.get(prepared.id_key)
+        existing = current.get((person[0], prepared.identity)) if person else None
+        stored = None
+        incoming_from = date.min  # read from the record only when there is something to compare with
+        if existing is not None:
+            stored = Stored(existing.version, existing.valid_from, existing.fingerprint)
+            incoming_from = prepared.record.valid_from
+        decision = decide(stored, Incoming(entry.number, incoming_from, prepared.fingerprint), entry.seen)
+        return Planned(entry, decision, existing, photo_id)
+
+    def _existing_people(self, bulk: BulkSql, entries: list[Entry]) -> dict[bytes, tuple[int, str, str]]:
+        """(id, name, gender) of the holders already stored, by ID key."""
+        table: Table = Person.__table__  # type: ignore[assignment]
+        keys = list({e.prepared.id_key for e in entries})
+        rows = bulk.select_in(table, ("id_hash", "id", "name", "gender"), "id_hash", keys)
+        return {id_key: (id_, name, gender) for id_key, id_, name, gender in rows}
+
+    def _current_certs(self, bulk: BulkSql, entries: list[Entry], people: dict[bytes, tuple[int, str, str]],
+                       ) -> dict[tuple[int, str], _Current]:
+        """Current versions of the stored holders' certificates, by (person id, identity)."""
+        wanted = list({people[e.prepared.id_key][0] for e in entries
+                       if e.seen is None and e.prepared.id_key in people})
+        rows = bulk.select_in(Certificate.__table__, _Current._fields, "person_id",  # type: ignore[arg-type]
+                              wanted, current_only=True)
+        found = (_Current(*row) for row in rows)
+        return {(c.person_id, c.identity): c if isinstance(c.valid_from, date)  # SQLite gives ISO text
+                else c._replace(valid_from=date.fromisoformat(c.valid_from)) for c in found}
+
+    # --- applying a plan --------------------------------------------------------------------------
+
+    def _apply(self, bulk: BulkSql, plan: list[Planned], people: dict[bytes, tuple[int, str, str]]) -> None:
+        """Write new holders, new and reissued versions, and corrections in place."""
+        person_ids = self._people(bulk, [item.entry for item in plan], people)
+        new_rows: list[tuple[Entry, int | None, int]] = []
+        for item in plan:
+            action, existing = item.decision.action, item.existing
+            if action == Action.NEW:
+                new_rows.append((item.entry, item.photo_id, 1))
+            elif action == Action.REISSUED and existing is not None:
+                bulk.session.execute(update(Certificate).where(Certificate.id == existing.id).values(is_current=False))
+                new_rows.append((item.entry, item.photo_id or existing.photo_id, existing.version + 1))
+            elif action == Action.UPDATED and existing is not None:
+                self._correct(bulk.session, existing.id, item.entry, item.photo_id)
+        self._insert_certificates(bulk, new_rows, person_ids)
+
+    def _people(self, bulk: BulkSql, entries: list[Entry], known: dict[bytes, tuple[int, str, str]],
+                ) -> dict[bytes, int]:
         """Person ids by ID key; new holders are inserted, changed names or genders updated."""
         wanted = {e.prepared.id_key: e.prepared for e in entries}
-        table: Table = Person.__table__  # type: ignore[assignment]
-        rows = bulk.select_in(table, ("id", "id_hash", "name", "gender"), "id_hash", list(wanted))
-        found = {id_key: id_ for id_, id_key, _, _ in rows}
-        for id_, id_key, name, gender in rows:
-            record = wanted[id_key].record
-            if (name, gender) != (record.name, record.gender):
-                bulk.session.execute(update(Person).where(Person.id == id_).values(
-                    name=record.name, gender=record.gender, updated_at=utcnow()))
-        now = utcnow().isoformat(sep=" ")
+        found = {key: known[key][0] for key in wanted if key in known}
+        for key, prepared in wanted.items():
+            if key in known and known[key][1:] != (prepared.record.name, prepared.record.gender):
+                bulk.session.execute(update(Person).where(Person.id == known[key][0]).values(
+                    name=prepared.record.name, gender=prepared.record.gender, updated_at=utcnow()))
         new = [key for key in wanted if key not in found]
         if new:
-            # Rendered once (MySQL text), not for every row.
-            stamps: Values = render((now, now)) if isinstance(wanted[new[0]].person_values, str) else (now, now)
+            now = utcnow().isoformat(sep=" ")
+            table: Table = Person.__table__  # type: ignore[assignment]
+            stamps = _stamps((now, now), wanted[new[0]].person_values)
             ids = bulk.insert(table, _PERSON_COLUMNS, [concat(wanted[key].person_values, stamps) for key in new],
                               returning=("id_hash", "id"))
             found.update(ids if ids is not None else bulk.select_in(table, ("id_hash", "id"), "id_hash", new))
         return found
-
-    def _current_certs(self, bulk: BulkSql, entries: list[Entry]) -> dict[bytes, _Current]:
-        """Light rows (not ORM objects) of the current versions already stored."""
-        rows = bulk.select_in(Certificate.__table__, _Current._fields, "cert_no_hash",  # type: ignore[arg-type]
-                              [e.prepared.cert_key for e in entries], current_only=True)
-        current = [_Current(*row) for row in rows]
-        return {c.cert_no_hash: c if isinstance(c.valid_from, date)  # SQLite gives dates as ISO text
-                else c._replace(valid_from=date.fromisoformat(c.valid_from)) for c in current}
-
-    def _apply(self, session: Session, entry: Entry, existing: _Current | None, people: dict[bytes, int],
-               photo_id: int | None, new_rows: list[tuple[Entry, int | None, int]]) -> str | RowError:
-        """Decide accepted / unchanged / updated / reissued for one record."""
-        prepared, number = entry.prepared, entry.number
-        if existing is None:
-            new_rows.append((entry, photo_id, 1))
-            return "accepted"
-        if self.run_id is not None and existing.import_run_id == self.run_id:
-            return duplicate_error(number, existing.import_row, existing.fingerprint == prepared.fingerprint)
-        if existing.person_id != people[prepared.id_key]:
-            return RowError(number, "证书编号", "证书编号已属于另一持证人，未导入；请核对证件号码")
-        if existing.fingerprint == prepared.fingerprint:
-            return "unchanged"
-        if prepared.record.valid_from < existing.valid_from:
-            return RowError(number, "有效期开始日期", f"早于系统中的当前版本（第{existing.version}版），未导入")
-        if prepared.record.valid_from > existing.valid_from:
-            # A later validity period is a reissue (换证/复审换发): a new version supersedes the old one.
-            session.execute(update(Certificate).where(Certificate.id == existing.id).values(is_current=False))
-            new_rows.append((entry, photo_id or existing.photo_id, existing.version + 1))
-            return "reissued"
-        cert = session.get(Certificate, existing.id)
-        assert cert is not None
-        _update_in_place(session, cert, prepared, photo_id)
-        cert.import_run_id, cert.import_row = self.run_id, number
-        return "updated"
 
     def _insert_certificates(self, bulk: BulkSql, rows: list[tuple[Entry, int | None, int]],
                              people: dict[bytes, int]) -> None:
         if not rows:
             return
         now = utcnow().isoformat(sep=" ")
-        run = self.run_id
         public = public_ids(len(rows))
-        if isinstance(rows[0][0].prepared.cert_values, str):
-            # Rendered rows (MySQL): the values before them are ints, NULL, our generated ids and one
-            # timestamp, rendered here directly rather than through bulk.render for every row.
-            run_sql, now_sql = literal(run), literal(now)
-            values: list[Values] = [
-                f"'{public_id}',{version},1,{people[entry.prepared.id_key]},{literal(photo_id)},{run_sql},"
-                f"{entry.number},{now_sql},{now_sql},{entry.prepared.cert_values}"
-                for (entry, photo_id, version), public_id in zip(rows, public, strict=True)]
-        else:
-            values = [concat((public_id, version, 1, people[entry.prepared.id_key], photo_id, run, entry.number, now,
-                              now), entry.prepared.cert_values)
-                      for (entry, photo_id, version), public_id in zip(rows, public, strict=True)]
+        values: list[Values] = [
+            concat((public_id, version, 1, people[entry.prepared.id_key], photo_id, self.run_id, entry.number, now,
+                    now), entry.prepared.cert_values)
+            for (entry, photo_id, version), public_id in zip(rows, public, strict=True)]
         table: Table = Certificate.__table__  # type: ignore[assignment]
-        ids = bulk.insert(table, _CERT_COLUMNS, values, returning=("id", "cert_no_hash"))
-        reviewed = {e.prepared.cert_key: e.prepared.review for e, _, _ in rows if e.prepared.review}
+        ids = bulk.insert(table, _CERT_COLUMNS, values, returning=("id", "public_id"))
+        reviewed = {public_id: entry.prepared.review for (entry, _, _), public_id in zip(rows, public, strict=True)
+                    if entry.prepared.review}
         if not reviewed:
             return
         if ids is None:
-            ids = bulk.select_in(table, ("id", "cert_no_hash"), "cert_no_hash", list(reviewed), current_only=True)
+            ids = bulk.select_in(table, ("id", "public_id"), "public_id", list(reviewed))
         bulk.insert(RenewalReview.__table__, ("certificate_id", "due_date", "done_date"),  # type: ignore[arg-type]
-                    [(cid, *reviewed[h]) for cid, h in ids if h in reviewed])
+                    [(cid, *reviewed[p]) for cid, p in ids if p in reviewed])
+
+    def _correct(self, session: Session, cert_id: int, entry: Entry, photo_id: int | None) -> None:
+        """A correction in place: keep the previous values, then overwrite."""
+        cert = session.get(Certificate, cert_id)
+        assert cert is not None  # it was just read as current
+        record = entry.prepared.record
+        previous = {f: _jsonable(getattr(cert, f)) for f in SNAPSHOT_FIELDS}
+        session.add(CertificateChange(certificate_id=cert.id, previous=json.dumps(previous, ensure_ascii=False),
+                                      source="import"))
+        for name, value in cert_values(record).items():
+            setattr(cert, name, value)
+        cert.photo_id = photo_id or cert.photo_id
+        cert.fingerprint = entry.prepared.fingerprint
+        cert.import_run_id, cert.import_row = self.run_id, entry.number
+        if record.review_due_date:
+            _upsert_review(session, cert, record)
 
 
-def duplicate_error(number: int, first_row: int | None, same: bool) -> RowError:
-    """A certificate the file already contained earlier (row `first_row`)."""
-    if same:
-        return RowError(number, "证书编号", f"与第{first_row}行完全重复，已按第{first_row}行导入")
-    return RowError(number, "证书编号", f"证书编号与第{first_row}行相同但内容不同，请核对后单独导入")
-
-
-def _update_in_place(session: Session, cert: Certificate, prepared: Prepared, photo_id: int | None) -> None:
-    """A correction: keep the previous values, then overwrite."""
-    previous = {f: _jsonable(getattr(cert, f)) for f in SNAPSHOT_FIELDS}
-    session.add(CertificateChange(certificate_id=cert.id, previous=json.dumps(previous, ensure_ascii=False),
-                                  source="import"))
-    for name, value in cert_values(prepared.record).items():
-        setattr(cert, name, value)
-    cert.photo_id = photo_id or cert.photo_id
-    cert.fingerprint = prepared.fingerprint
-    if prepared.record.review_due_date:
-        _upsert_review(session, cert, prepared.record)
+def _stamps(stamps: tuple[str, str], like: Values) -> Values:
+    """The two timestamps in the form of the rows they join: rendered once when the rows are SQL text."""
+    return render(stamps) if isinstance(like, str) else stamps
 
 
 def cert_values(record: CertificateRecord) -> dict[str, Any]:
-    """The certificate columns taken from a record."""
-    return {
-        "kind": record.kind, "category_code": record.category_code, "item_code": record.item_code,
-        "personnel_type_code": record.personnel_type_code, "industry_code": record.industry_code,
-        "employer": record.employer, "first_issue_date": record.first_issue_date,
-        "valid_from": record.valid_from, "valid_until": record.valid_until,
-        "exam_passed_date": record.exam_passed_date, "issuing_authority": record.issuing_authority,
-        "authority_code": record.authority_code,
-    }
+    """The certificate columns a record decides (RECORD_COLUMNS, as the ORM takes them)."""
+    return dict(zip(RECORD_COLUMNS, record_values(record), strict=True))
 
 
 def _upsert_review(session: Session, cert: Certificate, record: CertificateRecord) -> None:

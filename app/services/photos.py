@@ -49,30 +49,51 @@ def sanitize_image(data: bytes, max_bytes: int = MAX_IMAGE_BYTES, box: tuple[int
 
 
 class PhotoStore:
-    """Stores holder photos named in an import, de-duplicated by keyed digest."""
+    """Holder photos named in an import, de-duplicated by keyed digest.
+
+    Ids of photos written in a batch are remembered for later batches only once that batch is
+    committed (`committed`): a rolled-back batch must not leave ids of rows that do not exist.
+    """
 
     def __init__(self, pii: PiiCipher, directory: Path | None) -> None:
         self.pii = pii
         self.directory = directory.resolve() if directory else None
-        self._known: dict[str, int] = {}
+        self._known: dict[str, int | None] = {}  # committed ids (None: checked by a dry run, not stored)
+        self._pending: dict[str, int] = {}
 
-    def store(self, session: Session, file_name: str) -> int | None:
-        """Return the photo id for a file in the photo directory (None when no directory was given)."""
+    def resolve(self, session: Session, file_name: str, store: bool = True) -> int | None:
+        """The photo id for a file in the photo directory, storing a new image unless `store` is off
+        (a dry run: the file is still read and decoded, so a bad photo is reported the same way).
+        None when no directory was given, or when a dry run met a photo that is not stored yet."""
         if self.directory is None:
             return None
         raw = self._read(file_name)
         digest = self.pii.blind_index("photo", hashlib.sha256(raw).hexdigest())
         if digest in self._known:
             return self._known[digest]
+        if digest in self._pending:
+            return self._pending[digest]
         photo_id = session.scalar(select(Photo.id).where(Photo.digest == digest))
         if photo_id is None:
             clean, mime = sanitize_image(raw, box=PHOTO_BOX)
+            if not store:
+                self._known[digest] = None
+                return None
             photo = Photo(digest=digest, content_type=mime, data_enc=self.pii.encrypt(clean, b"photos.data"))
             session.add(photo)
             session.flush()
             photo_id = photo.id
-        self._known[digest] = photo_id
+        self._pending[digest] = photo_id
         return photo_id
+
+    def committed(self) -> None:
+        """The batch that resolved the pending photos is committed: remember their ids."""
+        self._known.update(self._pending)
+        self._pending.clear()
+
+    def rolled_back(self) -> None:
+        """The batch was rolled back: its new photos do not exist."""
+        self._pending.clear()
 
     def _read(self, file_name: str) -> bytes:
         assert self.directory is not None

@@ -10,6 +10,7 @@ from app.domain.catalogue import Catalogue
 from app.services.registry import Found
 
 KIND_LABELS = {"special_ops": "特种作业操作证", "safety_mgmt": "安全生产知识和管理能力考核合格证"}
+NO_NUMBER = "—"  # a management certificate exported without a 证号 (docs/rules.md, "The certificates")
 
 
 @lru_cache(maxsize=1)
@@ -39,7 +40,7 @@ def describe(found: Found, on: date) -> dict[str, Any]:
         "证书类型": KIND_LABELS[cert.kind],
         "姓名": person.name,
         "证件号码": person.id_masked,
-        "证书编号": cert.cert_no_masked,
+        "证书编号": cert.cert_no_masked or NO_NUMBER,
         labels[0]: first,
         labels[1]: second,
         "单位名称": cert.employer if cert.kind == "safety_mgmt" else None,

@@ -58,8 +58,8 @@ class StoredCertificate:
 
     id: int
     public_id: str
-    cert_no_hash: str
-    cert_no_masked: str
+    identity: str
+    cert_no_masked: str | None
     version: int
     is_current: bool
     person_id: int
@@ -140,17 +140,19 @@ def facts_of(cert: Certificate | StoredCertificate, current_version: int | None 
     )
 
 
-def status_of(session: Session, cert: Certificate | StoredCertificate, on: date,
+def status_of(session: Session, cert: CertificateRow, on: date,
               calendar: HolidayCalendar | None = None) -> StatusResult:
     """Status of one certificate version on a date, aware of newer versions."""
-    current = cert.version if cert.is_current else current_version(session, cert.cert_no_hash)
-    return certificate_status(facts_of(cert, current), on, calendar or current_calendar(session))
+    return certificate_status(facts_of(cert, newest_version(session, cert)), on, calendar or current_calendar(session))
 
 
-def current_version(session: Session, cert_no_hash: str) -> int | None:
-    """The newest version number of a certificate."""
+def newest_version(session: Session, cert: CertificateRow) -> int | None:
+    """The newest version number of the certificate this version belongs to (same holder and identity)."""
+    if cert.is_current:
+        return cert.version
     return session.scalar(
-        select(Certificate.version).where(Certificate.cert_no_hash == cert_no_hash)
+        select(Certificate.version).where(Certificate.person_id == cert.person_id,
+                                          Certificate.identity == cert.identity)
         .order_by(Certificate.version.desc()).limit(1)
     )
 
@@ -182,21 +184,42 @@ def find_by_id_and_name(session: Session, pii: PiiCipher, id_number: str, name: 
                   Certificate.__table__.c.is_current.is_(True))
     if not rows or rows[0][1].name != wanted:
         return []
-    calendar = current_calendar(session)
-    return [Found(cert, person, status_of(session, cert, on, calendar)) for cert, person in rows]
+    return _found(session, rows, on)
 
 
 def find_by_cert_no(session: Session, pii: PiiCipher, cert_no: str, on: date) -> list[Found]:
-    """The current version of the certificate with this number (old cards carry only the number)."""
-    cert = session.scalar(
-        select(Certificate).where(Certificate.cert_no_hash == cert_lookup_hash(pii, cert_no),
-                                  Certificate.is_current.is_(True))
-    )
-    if cert is None:
-        return []
-    person = session.get(Person, cert.person_id)
-    assert person is not None  # foreign key
-    return [Found(cert, person, status_of(session, cert, on))]
+    """Every current certificate carrying this number: one per item for a special-operations number
+    ("T" + ID number, the same on all of a holder's cards), usually one for a management number.
+
+    Raises IdNumberError for a "T" number whose ID number is malformed. Operators' tool only: a bare
+    number proves nothing, so what anyone can reach asks for the holder's name too.
+    """
+    candidate = id_candidate(cert_no)
+    where: tuple[ColumnElement[bool], ...]
+    if candidate is not None and cert_no.strip().upper().startswith("T"):
+        where = (Person.__table__.c.id_hash == id_lookup_hash(pii, normalize_id_number(candidate)),
+                 Certificate.__table__.c.kind == "special_ops")
+    else:
+        where = (Certificate.__table__.c.cert_no_hash == cert_lookup_hash(pii, cert_no),)
+    return _found(session, _stored(session, *where, Certificate.__table__.c.is_current.is_(True)), on)
+
+
+def find_by_public_id(session: Session, public_id: str, on: date) -> Found | None:
+    """One certificate version by the opaque id printed in its QR code."""
+    pair = find_with_holder(session, public_id)
+    return _found(session, [pair], on)[0] if pair else None
+
+
+def certificates_of_person(session: Session, person_id: int, on: date) -> list[Found]:
+    """Every current certificate of a holder, one per item, newest validity first."""
+    rows = _stored(session, Certificate.__table__.c.person_id == person_id,
+                   Certificate.__table__.c.is_current.is_(True))
+    return _found(session, rows, on)
+
+
+def _found(session: Session, rows: list[tuple[StoredCertificate, StoredHolder]], on: date) -> list[Found]:
+    calendar = current_calendar(session)
+    return [Found(cert, person, status_of(session, cert, on, calendar)) for cert, person in rows]
 
 
 def find_with_holder(session: Session, public_id: str) -> tuple[StoredCertificate, StoredHolder] | None:
@@ -213,7 +236,8 @@ def find_by_number_and_name(session: Session, pii: PiiCipher, number: str, name:
     """What 输入查询 asks: an ID number or a certificate number, plus the holder's name.
 
     Both must match. A special-operations number is "T" + the ID number, so it is looked up
-    as the ID number. Malformed ID numbers raise IdNumberError so callers can give a hint.
+    as the ID number (every current certificate of the holder is listed, one per item).
+    Malformed ID numbers raise IdNumberError so callers can give a hint.
     """
     candidate = id_candidate(number)
     if candidate is not None:

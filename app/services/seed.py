@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
+import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
 
 from app.domain.catalogue import Catalogue
 from app.domain.pii import PiiCipher
-from app.services.demo import HEADERS, certificate_row, generate_rows
-from app.services.importer import ImportSummary, import_source
+from app.render.portrait import placeholder_portrait
+from app.services.demo import HEADERS, certificate_row, generate_rows, item_row
+from app.services.importer import ImportOptions, ImportSummary, import_source
 from app.services.importsource import Source
-from app.services.registry import cert_lookup_hash
+from app.services.registry import id_lookup_hash
 from app.storage.db import Database
-from app.storage.models import Certificate
+from app.storage.models import Certificate, Person
 
 # Fixed people so the README and the simulator can show a working query.
 SHOWCASE = [
@@ -46,8 +50,10 @@ def seed(database: Database, pii: PiiCipher, today: date, count: int = 300) -> t
     catalogue = Catalogue.load_default()
     rows, showcase = _showcase_rows(rng, catalogue, today)
     rows += list(generate_rows(count, seed=7, today=today))
-    summary = _import(database, pii, catalogue, rows)
-    _reissue(database, pii, catalogue, rows[1], today)
+    with tempfile.TemporaryDirectory(prefix="demo-portraits-") as folder:
+        _add_portraits(rows, Path(folder))
+        summary = _import(database, pii, catalogue, rows, Path(folder))
+        _reissue(database, pii, catalogue, rows[1], today, Path(folder))
     _set_admin_states(database, pii, rows)
     return summary, showcase
 
@@ -56,7 +62,7 @@ def _showcase_rows(rng: random.Random, catalogue: Catalogue, today: date) -> tup
                                                                                     list[DemoPerson]]:
     """One holder per status, fixed so that demos are repeatable."""
     specs = [
-        ("有效（特种作业，低压电工）", today - timedelta(days=400), None, "special_ops"),
+        ("有效（特种作业，低压电工）", today - timedelta(days=400), None, "special_ops"),  # + a welding item
         ("将被换发（旧版本显示为已被新版本取代）", today - timedelta(days=2000), None, "special_ops"),
         ("暂扣", today - timedelta(days=300), None, "special_ops"),
         ("已撤销", today - timedelta(days=900), None, "special_ops"),
@@ -80,18 +86,31 @@ def _showcase_rows(rng: random.Random, catalogue: Catalogue, today: date) -> tup
         rows.append(row)
         people.append(DemoPerson(row["姓名"], row["证件号码"], note))
     rows[0].update({"作业类别": "电工作业", "操作项目": "低压电工作业"})
+    # The same holder also welds: a second certificate under the same 证号 (one per 操作项目).
+    welding = item_row(rng, catalogue, 90000100, today - timedelta(days=700), rows[0]["证件号码"], "special_ops")
+    welding.update({"作业类别": "焊接与热切割作业", "操作项目": "熔化焊接与热切割作业"})
+    rows.append({**{k: rows[0][k] for k in ("姓名", "性别", "证件号码")}, **welding})
     return rows, people
 
 
+def _add_portraits(rows: list[dict[str, Any]], folder: Path) -> None:
+    """A drawn placeholder portrait per holder (never a real face), named in the 照片 column."""
+    for row in rows:
+        name = f"{hashlib.sha256(row['证件号码'].encode()).hexdigest()[:16]}.jpg"
+        (folder / name).write_bytes(placeholder_portrait(int(name[:8], 16)))
+        row["照片"] = name
+
+
 def _import(database: Database, pii: PiiCipher, catalogue: Catalogue, rows: list[dict[str, Any]],
-            ) -> ImportSummary:
+            photos: Path) -> ImportSummary:
+    """Through the real import path, photos included."""
     numbered = ((i + 2, row) for i, row in enumerate(rows))
-    source = Source(list(HEADERS), numbered, len(rows), "demo")
-    return import_source(source, "demo-seed", "demo", database, pii, catalogue)
+    source = Source([*HEADERS, "照片"], numbered, len(rows), "demo")
+    return import_source(source, "demo-seed", "demo", database, pii, catalogue, ImportOptions(photos_dir=photos))
 
 
 def _reissue(database: Database, pii: PiiCipher, catalogue: Catalogue, row: dict[str, Any], today: date,
-             ) -> None:
+             photos: Path) -> None:
     """A second version of the showcase row: the first becomes 已被新版本取代."""
     renewed = dict(row)
     start = today - timedelta(days=30)
@@ -100,7 +119,7 @@ def _reissue(database: Database, pii: PiiCipher, catalogue: Catalogue, row: dict
                     "考试合格日期": (start - timedelta(days=20)).isoformat()})
     renewed.pop("应复审日期", None)
     renewed.pop("实际复审日期", None)
-    _import(database, pii, catalogue, [renewed])
+    _import(database, pii, catalogue, [renewed], photos)
 
 
 def _set_admin_states(database: Database, pii: PiiCipher, rows: list[dict[str, Any]]) -> None:
@@ -108,6 +127,7 @@ def _set_admin_states(database: Database, pii: PiiCipher, rows: list[dict[str, A
               4: ("cancelled", "持证人申请注销")}
     with database.session() as session:
         for index, (state, reason) in states.items():
+            holder = select(Person.id).where(Person.id_hash == id_lookup_hash(pii, rows[index]["证件号码"]))
             session.execute(update(Certificate).where(
-                Certificate.cert_no_hash == cert_lookup_hash(pii, rows[index]["证书编号"]),
+                Certificate.person_id.in_(holder.scalar_subquery()),  # showcase holders hold one item
                 Certificate.is_current.is_(True)).values(admin_state=state, admin_reason=reason))

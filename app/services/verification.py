@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.config import Settings
+from app.domain import qrtext
 from app.domain.keyring import PublicKeyEntry
 from app.domain.pii import PiiCipher
-from app.domain.qrtoken import MAX_TEXT_CHARS, CertClaims, Outcome, Verification, extract_token, verify
+from app.domain.qrtoken import MAX_TEXT_CHARS, CertClaims, Outcome, Verification, verify
 from app.domain.status import StatusResult
 from app.services import registry
 from app.services import verdict_texts as texts
@@ -34,7 +35,7 @@ GENUINE = "genuine"                    # signature good; see `status` for the li
 FORGED = "forged"                      # bad/unknown signature, tampered, malformed: treat as a forgery
 EXPIRED_LIVE_CODE = "expired_live_code"  # a 亮证 dynamic code past its expiry
 KEY_REVOKED = "key_revoked"            # signed by a retired (compromised) key
-CERT_NUMBER = "cert_number"            # a bare certificate number (old cards): looked up, not signed
+CERT_NUMBER = "cert_number"            # a bare certificate number (old cards): proves nothing, needs the name
 NOT_OURS = "not_ours"                  # a URL of another site or any other text: may be a forgery
 
 # A bare certificate number: "T" + ID number for special operations, an opaque code otherwise.
@@ -60,6 +61,7 @@ class Verdict:
     notice: str = ""                   # names the official domain; shown on every verdict
     expires_at: datetime | None = None  # live (亮证) codes only
     claims: CertClaims | None = field(default=None, repr=False)  # signed data, for the ID-number check
+    number: str | None = field(default=None, repr=False)  # a bare number that was scanned (never looked up)
 
     @property
     def is_genuine(self) -> bool:
@@ -76,8 +78,9 @@ class Verifier:
     def __init__(self, session: Session, pii: PiiCipher, keys: Callable[[], Mapping[str, PublicKeyEntry]],
                  settings: Settings, clock: Clock) -> None:
         self.session, self.pii, self.keys, self.clock = session, pii, keys, clock
-        self.base_host = (urlsplit(settings.server.base_url).hostname or "").lower()
         self.official_domain = settings.server.official_domain.lower()
+        base_host = (urlsplit(settings.server.base_url).hostname or "").lower()
+        self.our_hosts = frozenset(host for host in (base_host, self.official_domain) if host)
 
     def verify_text(self, text: str) -> Verdict:
         """Any scanned or pasted text: our URL or token, a certificate number, or something else."""
@@ -87,14 +90,18 @@ class Verifier:
         if "/" in candidate or "." in candidate or ":" in candidate:
             return self._verify_url(candidate)
         if len(candidate) >= _MIN_TOKEN_CHARS:
-            return self.verify_token(candidate)
+            return self._verify_bytes(qrtext.decode_bare(candidate))
         if _CERT_NUMBER.fullmatch(candidate):
             return self._cert_number(candidate)
         return self._not_ours(texts.NOT_OURS_EXPLANATION)
 
-    def verify_token(self, token_text: str) -> Verdict:
-        """The token part of /v/<token> (base64url); anything malformed is a forgery."""
-        token = extract_token(token_text) if "/" not in token_text else None
+    def verify_token(self, token_text: str, marker: str = qrtext.BASE64URL_SEGMENT) -> Verdict:
+        """The token part of /v/<token> (base64url) or /V/<token> (base32); anything malformed is forged."""
+        token = qrtext.decode_segment(marker, token_text) if len(token_text) <= MAX_TEXT_CHARS else None
+        return self._verify_bytes(token)
+
+    def _verify_bytes(self, token: bytes | None) -> Verdict:
+        """Undecodable text is a forgery; decoded bytes are checked against our keys."""
         if token is None:
             return self._simple(FORGED, texts.FORGED_HEADLINE, texts.FORGED_EXPLANATION)
         return self._from_verification(verify(token, self.keys(), int(self.clock.now().timestamp())))
@@ -113,23 +120,17 @@ class Verifier:
     def _not_ours(self, explanation: str) -> Verdict:
         return self._simple(NOT_OURS, texts.NOT_OURS_HEADLINE, explanation)
 
-    def _is_our_host(self, host: str) -> bool:
-        return bool(host) and host in (self.base_host, self.official_domain)
-
     def _verify_url(self, text: str) -> Verdict:
         """Our URL → verify the token in it; any other host → not ours (a look-alike site, maybe)."""
-        url = text if "://" in text else "http://" + text
-        try:
-            parts = urlsplit(url)
-            host = (parts.hostname or "").lower()
-        except ValueError:
-            return self._not_ours(texts.NOT_OURS_EXPLANATION)
-        if parts.scheme not in ("http", "https") or not self._is_our_host(host):
-            shown = host[:64] or "其他网址"
+        scanned = qrtext.judge_url(text, self.our_hosts)
+        if scanned.kind == qrtext.UrlKind.OTHER_SITE:
+            shown = scanned.host[:64] or "其他网址"
             return self._not_ours(texts.OTHER_SITE_EXPLANATION.format(host=shown, official=self.official_domain))
-        if "/v/" not in parts.path:
+        if scanned.kind == qrtext.UrlKind.DISGUISED:
+            return self._not_ours(texts.DISGUISED_EXPLANATION)
+        if scanned.kind == qrtext.UrlKind.NOT_A_CODE:
             return self._not_ours(texts.NOT_OURS_EXPLANATION)
-        return self.verify_token(parts.path.rsplit("/v/", 1)[1].rstrip("/"))
+        return self._verify_bytes(scanned.token)
 
     def _from_verification(self, result: Verification) -> Verdict:
         if result.outcome == Outcome.FORGED:
@@ -154,7 +155,7 @@ class Verifier:
                                 kid=result.kid, claims=claims)
         cert, person = pair
         found = registry.Found(cert, person, registry.status_of(self.session, cert, self._now().date()))
-        current = cert.version if cert.is_current else registry.current_version(self.session, cert.cert_no_hash)
+        current = registry.newest_version(self.session, cert)
         headline, explanation = texts.genuine_texts(found.status.code, current)
         expires = self._moment(result.expires_at)
         if expires is not None:
@@ -173,12 +174,17 @@ class Verifier:
         return fields
 
     def _cert_number(self, number: str) -> Verdict:
-        """Old cards carry only a number: look it up (not proof of anything, so said plainly)."""
-        found = registry.find_by_cert_no(self.session, self.pii, number, self._now().date())
-        if not found:
-            return self._simple(CERT_NUMBER, texts.CERT_NUMBER_MISSING_HEADLINE,
-                                texts.CERT_NUMBER_MISSING_EXPLANATION)
-        cert = found[0].certificate
+        """A bare number proves nothing and is not looked up: the same answer whether or not it exists
+        (else anyone could learn who holds a certificate). The holder's name is asked for, as in 输入查询."""
         return self._simple(CERT_NUMBER, texts.CERT_NUMBER_HEADLINE, texts.CERT_NUMBER_EXPLANATION,
-                            status=found[0].status, fields=self._fields(found[0]), public_id=cert.public_id,
-                            version=cert.version, current_version=cert.version)
+                            number=number)
+
+    def look_up_number(self, number: str, name: str) -> list[Verdict]:
+        """A certificate number (or ID number) with the holder's name: one verdict per current
+        certificate, as 输入查询 answers; [] when they do not match (whether or not the number exists).
+        Raises IdNumberError / PersonNameError for malformed input. Callers rate-limit first."""
+        today = self._now().date()
+        return [self._simple(CERT_NUMBER, texts.CERT_NUMBER_FOUND_HEADLINE, texts.CERT_NUMBER_FOUND_EXPLANATION,
+                             status=found.status, fields=self._fields(found), public_id=found.certificate.public_id,
+                             version=found.certificate.version, current_version=found.certificate.version)
+                for found in registry.find_by_number_and_name(self.session, self.pii, number, name, today)]

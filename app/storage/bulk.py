@@ -106,9 +106,10 @@ class BulkSql:
             raise ValueError(f"bulk statements support SQLite and MySQL/MariaDB, not {dialect.name}")
         self.mysql = dialect.name != "sqlite"
         if self.mysql:
-            charset = getattr(self._driver(), "charset", "utf8mb4")
+            charset = getattr(self._driver(), "charset", None)
             if charset != "utf8mb4":  # the literals' only assumption (see the module's docstring)
-                raise ValueError(f"bulk statements need a utf8mb4 connection, not {charset}")
+                raise ValueError(f"bulk statements need a utf8mb4 connection, and this one's is "
+                                 f"{charset or 'unknown'}")
             self.returning = bool(getattr(dialect, "is_mariadb", False)
                                   and (dialect.server_version_info or (0,)) >= (10, 5))
         else:
@@ -154,7 +155,8 @@ class BulkSql:
             out += [tuple(r) for r in connection.exec_driver_sql(head + ",".join([one] * len(chunk)) + tail, params)]
         return out
 
-    def select_in(self, table: Table, columns: Sequence[str], key: str, keys: Sequence[str] | Sequence[bytes],
+    def select_in(self, table: Table, columns: Sequence[str], key: str,
+                  keys: Sequence[str] | Sequence[bytes] | Sequence[int],
                   current_only: bool = False) -> list[tuple[Any, ...]]:
         """Rows (tuples of `columns`, as the driver returns them) whose `key` is listed.
 

@@ -23,6 +23,14 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
                            "script-src 'self'{nonce}; object-src 'none'; base-uri 'self'; "
                            "frame-ancestors 'none'")
+# What a page that compiles WebAssembly adds to script-src (the offline verifier's QR decoder):
+# compiling our own .wasm only, still no eval of JavaScript strings.
+WASM_SCRIPTS = " 'wasm-unsafe-eval'"
+
+
+def content_security_policy(nonce: str | None = None, extra_scripts: str = "") -> str:
+    """The policy with this response's nonce, if any, and extra script-src sources."""
+    return CONTENT_SECURITY_POLICY.format(nonce=(f" 'nonce-{nonce}'" if nonce else "") + extra_scripts)
 csrf = CSRFProtect()
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -74,9 +82,7 @@ def _headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    nonce = g.get("csp_nonce")
-    response.headers.setdefault("Content-Security-Policy",
-                                CONTENT_SECURITY_POLICY.format(nonce=f" 'nonce-{nonce}'" if nonce else ""))
+    response.headers.setdefault("Content-Security-Policy", content_security_policy(g.get("csp_nonce")))
     return response
 
 

@@ -11,11 +11,14 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from app.domain.idnumber import IdNumberError, normalize_id_number
+from app.domain.names import PersonNameError
+from app.domain.qrtext import BASE32_SEGMENT, BASE64URL_SEGMENT
 from app.domain.qrtoken import MAX_TEXT_CHARS, id_number_matches
 from app.integrations import rediskeys
-from app.services import keyring, ratelimit, status_list
+from app.services import keyring, lookup_limits, ratelimit, status_list
+from app.services import verdict_texts as texts
 from app.services.ratelimit import Hit, Rule
-from app.services.verification import EXPIRED_LIVE_CODE, GENUINE, Verdict
+from app.services.verification import CERT_NUMBER, EXPIRED_LIVE_CODE, GENUINE, Verdict
 from app.web import deps
 
 bp = Blueprint("verify", __name__)
@@ -35,7 +38,7 @@ def tone(verdict: Verdict) -> str:
 
 
 def _page(token: str, id_check: dict[str, str] | None = None) -> Response:
-    verdict = deps.verifier().verify_token(token if len(token) <= MAX_TEXT_CHARS else "")
+    verdict = _verdict(token)
     html = render_template("verify/page.html", verdict=verdict, tone=tone(verdict), id_check=id_check,
                            official_domain=deps.settings().server.official_domain,
                            can_check_id=verdict.claims is not None and verdict.outcome == GENUINE)
@@ -45,16 +48,24 @@ def _page(token: str, id_check: dict[str, str] | None = None) -> Response:
     return response
 
 
+def _verdict(token: str) -> Verdict:
+    """The verdict for the token in this request's path: /V/ is base32, /v/ base64url (docs/qr-format.md)."""
+    marker = BASE32_SEGMENT if request.path.startswith("/V/") else BASE64URL_SEGMENT
+    return deps.verifier().verify_token(token if len(token) <= MAX_TEXT_CHARS else "", marker)
+
+
 @bp.get("/v/<path:token>")
+@bp.get("/V/<path:token>")
 def page(token: str) -> Response:
-    """The verdict page for a scanned QR code."""
+    """The verdict page for a scanned QR code (base64url under /v/, base32 under /V/)."""
     return _page(token)
 
 
 @bp.post("/v/<path:token>")
+@bp.post("/V/<path:token>")
 def check_id_number(token: str) -> Response:
     """The inspector types the ID number from the holder's ID card: 一致 or 不一致 (no database)."""
-    verdict = deps.verifier().verify_token(token if len(token) <= MAX_TEXT_CHARS else "")
+    verdict = _verdict(token)
     raw = request.form.get("id_number", "")[:40]
     if verdict.claims is None:
         return _page(token)
@@ -96,7 +107,8 @@ def _api_error(status: int, code: str, message: str) -> tuple[Response, int]:
 
 @bp.post("/api/verify")
 def api_verify() -> Any:
-    """{"token": ...} or {"text": <the whole QR text>} -> the verdict as JSON."""
+    """{"token": ...} or {"text": <the whole QR text>} -> the verdict as JSON; a bare certificate
+    number is looked up only with {"name": <the holder's name>} too."""
     refused = ratelimit.check(deps.store(), deps.clock().now(), Hit(API_CALLS, request.remote_addr or "unknown"))
     if refused is not None:
         response, status = _api_error(429, "rate_limited", "请求过于频繁，请稍后再试")
@@ -108,7 +120,28 @@ def api_verify() -> Any:
     value = body.get("token", body.get("text")) if isinstance(body, dict) else None
     if not isinstance(value, str) or not value.strip():
         return _api_error(400, "bad_request", '请提交 JSON：{"token": "二维码内容或令牌"}')
-    return jsonify(verdict_json(deps.verifier().verify_text(value)))
+    verdict = deps.verifier().verify_text(value)
+    name = body.get("name") if isinstance(body, dict) else None
+    if verdict.outcome == CERT_NUMBER and verdict.number and isinstance(name, str) and name.strip():
+        return _number_and_name(verdict, verdict.number, name)
+    return jsonify(verdict_json(verdict))
+
+
+def _number_and_name(asked: Verdict, number: str, name: str) -> Any:
+    """The holder's current certificates for a number + name, limited as 输入查询 is."""
+    hit = lookup_limits.check(deps.store(), deps.pii(), deps.clock().now(), f"ip:{request.remote_addr}",
+                              number.strip().upper(), name.strip()[:40])
+    if hit is not None:
+        return _api_error(429, "rate_limited", f"查询过于频繁，请{hit.minutes}分钟后再试")
+    try:
+        found = deps.verifier().look_up_number(number, name[:40])
+    except (IdNumberError, PersonNameError) as exc:
+        return _api_error(400, "bad_request", exc.message)
+    answer = verdict_json(found[0] if len(found) == 1 else asked)
+    answer["certificates"] = [verdict_json(item) for item in found]
+    if not found:
+        answer.update(headline=texts.CERT_NUMBER_NO_MATCH_HEADLINE, explanation=texts.CERT_NUMBER_NO_MATCH)
+    return jsonify(answer)
 
 
 @bp.get("/.well-known/jwks.json")

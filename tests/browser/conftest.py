@@ -6,9 +6,11 @@ import os
 import shutil
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -50,24 +52,38 @@ def live_settings(base: str, tmp: Path) -> Settings:
     )
 
 
+@contextmanager
+def serve_app(tmp: Path, seed_count: int | None = 50, before_serving: Callable[[Flask], None] | None = None,
+              wrap: Callable[[Any], Any] | None = None) -> Iterator[LiveServer]:
+    """Build, migrate, seed (unless seed_count is None) and serve the app on a free loopback port.
+
+    `before_serving(app)` runs once the keys exist; `wrap` wraps the WSGI app (e.g. to record requests).
+    """
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    app = create_app(live_settings(base, tmp), store=MemoryStore())
+    runner = app.test_cli_runner()
+    seed = [] if seed_count is None else [["demo", "seed", "--count", str(seed_count)]]
+    for args in (["db", "upgrade"], *seed, ["keys", "generate", "--if-missing"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+    for prepare in (app.extensions.get("prepare_live_server"), before_serving):
+        if prepare:
+            prepare(app)
+    server = make_server("127.0.0.1", port, wrap(app) if wrap else app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(base, app, server)
+    finally:
+        server.shutdown()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """Migrated, seeded and serving; shared by the browser tests of a session."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    app = create_app(live_settings(base, tmp_path_factory.mktemp("live")), store=MemoryStore())
-    runner = app.test_cli_runner()
-    for args in (["db", "upgrade"], ["demo", "seed", "--count", "50"], ["keys", "generate", "--if-missing"]):
-        result = runner.invoke(args=args)
-        assert result.exit_code == 0, result.output
-    prepare = app.extensions.get("prepare_live_server")
-    if prepare:
-        prepare(app)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield LiveServer(base, app, server)
-    server.shutdown()
+    with serve_app(tmp_path_factory.mktemp("live")) as live:
+        yield live
 
 
 def _require_chromium() -> None:

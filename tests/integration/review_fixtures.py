@@ -15,6 +15,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from app.domain.catalogue import Catalogue
+from app.domain.identity import certificate_identity
 from app.domain.idnumber import mask_middle
 from app.domain.pii import PiiCipher
 from app.services.demo import id_number as id_number_for
@@ -47,7 +48,10 @@ def _certificate(pii: PiiCipher, person: Person, authority: str, kind: str, vali
     assert named is not None, authority
     category = catalogue.categories[0]
     cert_no = "T" + person.id_masked if kind == "special_ops" else f"AQ{secrets.randbelow(10**8):08d}"
+    special = kind == "special_ops"
+    codes = (category.code, category.items[0].code, None, None) if special else (None, None, "1", "01")
     return Certificate(
+        identity=certificate_identity(kind, *codes), personnel_type_code=codes[2], industry_code=codes[3],
         public_id=secrets.token_urlsafe(12)[:16], cert_no_hash=pii.blind_index("cert", cert_no + person.name),
         cert_no_enc=pii.encrypt(cert_no, b"certificates.cert_no"), cert_no_masked=mask_middle(cert_no),
         version=1, is_current=True, person_id=person.id, kind=kind,

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -20,7 +22,12 @@ from app.services.seed import DemoPerson
 from app.storage.models import Certificate
 from app.web import deps
 from tests.integration.verify_fixtures import (  # noqa: F401 - fixtures
+    CANCELLED,
+    EXPIRED,
+    REISSUED,
+    REVOKED,
     SAFETY_MGMT,
+    SUSPENDED,
     VALID,
     certificate_of,
     keyed_app,
@@ -53,7 +60,7 @@ def test_the_rendered_png_carries_a_qr_code_that_verifies_as_genuine(
     with Image.open(io.BytesIO(png)) as image:
         assert image.format == "PNG" and image.width == 1080
     [text] = qr_texts(png)
-    assert text.startswith("http://localhost/v/")
+    assert text.startswith("HTTP://LOCALHOST/V/")
     assert verdict_of(keyed_app, text) == "证书真实有效"
 
 
@@ -68,7 +75,29 @@ def test_a_second_download_in_the_same_minute_returns_identical_bytes(
 
 def test_the_pdf_is_an_a4_document(keyed_app: Flask, showcase: list[DemoPerson], clock: FixedClock) -> None:
     pdf = render(keyed_app, showcase[VALID], "pdf", clock.now())
-    assert pdf.startswith(b"%PDF") and b"/MediaBox [ 0 0 595.2 841.92 ]" in pdf  # A4 in points
+    assert pdf.startswith(b"%PDF") and b"/MediaBox [0 0 595.28 841.89]" in pdf  # A4 in points
+
+
+def pdf_text(pdf: bytes) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed (Debian package poppler-utils)")
+    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+
+@pytest.mark.parametrize("index", [SUSPENDED, REVOKED, CANCELLED, EXPIRED])
+def test_an_unusable_certificate_is_never_a_clean_looking_copy(
+        keyed_app: Flask, showcase: list[DemoPerson], clock: FixedClock, index: int) -> None:
+    text = pdf_text(render(keyed_app, showcase[index], "pdf", clock.now()))
+    assert "不能作为有效证件使用" in text
+    assert "不能作为有效证件使用" not in pdf_text(render(keyed_app, showcase[VALID], "pdf", clock.now()))
+
+
+def test_the_superseded_version_is_stamped_too(keyed_app: Flask, showcase: list[DemoPerson], clock: FixedClock) -> None:
+    old = certificate_of(keyed_app, showcase[REISSUED], version=1)
+    with keyed_app.app_context(), keyed_app.extensions["db"].session() as session:
+        pdf = certificate_files.render_certificate(session, keyed_app.extensions["pii"], session.merge(old), "pdf",
+                                                   "cli", clock.now())
+    assert "本证书已被新版本取代" in pdf_text(pdf).replace("\n", "")
 
 
 def test_a_status_change_is_drawn_on_the_next_render(
@@ -102,3 +131,15 @@ def test_a_live_code_decodes_and_expires_after_its_lifetime(
     assert verdict_of(keyed_app, text) == "证书真实有效"
     clock.moment = expires_at
     assert verdict_of(keyed_app, text) == "二维码已过期，请持证人刷新"
+
+
+def test_every_demo_holder_has_a_drawn_portrait(keyed_app: Flask, showcase: list[DemoPerson]) -> None:
+    from app.services.photos import load_photo
+
+    photos = []
+    for holder in showcase:
+        cert = certificate_of(keyed_app, holder)
+        with keyed_app.extensions["db"].session() as session:
+            photos.append(load_photo(session, keyed_app.extensions["pii"], cert.photo_id))
+    assert all(photo is not None and photo.startswith(b"\xff\xd8") for photo in photos)  # JPEG
+    assert len(set(photos)) == len(showcase)

@@ -67,6 +67,18 @@ def test_a_verified_holder_sees_their_current_certificates_with_status(
     assert detail.headers["Cache-Control"] == "no-store"
 
 
+def test_a_holder_with_two_items_sees_one_entry_each_with_its_own_status(
+        h5_app: Flask, holders: list[DemoPerson], worker: Callable[[str], Worker]) -> None:
+    alice = worker("o-alice")
+    alice.onboard(holders[0])  # an electrician who also welds: two certificates, one 证号
+    page = alice.get("/h5/my")
+    listed = _CERT_LINK.findall(page.text)
+    assert len(set(listed)) == 2 and set(listed) == set(_public_ids(h5_app, holders[0]))
+    assert "低压电工作业" in page.text and "熔化焊接与热切割作业" in page.text
+    for public_id in set(listed):
+        assert alice.get(f"/h5/my/cert/{public_id}").status_code == 200
+
+
 def test_an_unpublished_certificate_shows_the_date_it_will_be_published(
         holders: list[DemoPerson], worker: Callable[[str], Worker]) -> None:
     alice = worker("o-alice")
@@ -117,7 +129,7 @@ def test_downloads_are_logged_and_served_as_files(
         h5_app: Flask, holders: list[DemoPerson], worker: Callable[[str], Worker], signing_key: None) -> None:
     alice = worker("o-alice")
     alice.onboard(holders[0])
-    [public_id] = _CERT_LINK.findall(alice.get("/h5/my").text)
+    public_id = _CERT_LINK.findall(alice.get("/h5/my").text)[0]
     png = alice.get(f"/h5/my/cert/{public_id}/download.png")
     pdf = alice.get(f"/h5/my/cert/{public_id}/download.pdf")
     assert png.status_code == 200 and png.data.startswith(b"\x89PNG") and png.mimetype == "image/png"
@@ -132,7 +144,7 @@ def test_the_live_code_endpoint_gives_a_fresh_qr_with_its_expiry(
         holders: list[DemoPerson], worker: Callable[[str], Worker], signing_key: None) -> None:
     alice = worker("o-alice")
     alice.onboard(holders[0])
-    [public_id] = _CERT_LINK.findall(alice.get("/h5/my").text)
+    public_id = _CERT_LINK.findall(alice.get("/h5/my").text)[0]
     page = alice.get(f"/h5/my/cert/{public_id}/live")
     assert page.status_code == 200 and "动态码每60秒自动刷新" in page.text
     code = alice.get(f"/h5/my/cert/{public_id}/live.json").get_json()
@@ -144,6 +156,6 @@ def test_without_a_signing_key_the_holder_gets_a_clear_message_not_an_error(
         holders: list[DemoPerson], worker: Callable[[str], Worker]) -> None:
     alice = worker("o-alice")
     alice.onboard(holders[0])
-    [public_id] = _CERT_LINK.findall(alice.get("/h5/my").text)
+    public_id = _CERT_LINK.findall(alice.get("/h5/my").text)[0]
     response = alice.get(f"/h5/my/cert/{public_id}/download.pdf")
     assert response.status_code == 503 and "电子证书暂时无法生成" in response.text

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.domain.status import statuses
 from app.services import registry
-from app.storage.models import Certificate
+from app.storage.models import AuditEntry, Certificate
 from tests.integration.test_import import GOOD, write_csv
 
 
@@ -25,7 +25,36 @@ def test_import_prints_a_summary_and_show_finds_the_certificate(runner: FlaskCli
     data = json.loads(shown.output)
     assert data["certificates"][0]["状态"] == "有效"
     assert data["certificates"][0]["证件号码"] == "1101**********002X"
-    assert "11010519491231002X" not in shown.output
+    plain = runner.invoke(args=["certs", "show", "11010519491231002X", "张伟"])
+    assert "11010519491231002X" not in plain.output and "1101**********002X" in plain.output
+
+
+def test_show_json_gives_operators_the_public_id_and_the_full_number_and_audits_it(
+        app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
+    welding = {**GOOD, "作业类别": "焊接与热切割作业", "操作项目": "熔化焊接与热切割作业"}
+    manager = {**GOOD, "证书类型": "安全生产知识和管理能力考核合格证", "证书编号": "", "人员类型": "主要负责人",
+               "行业类别": "金属冶炼", "单位名称": "重庆钢联冶金有限公司", "有效期结束日期": "2025-02-28",
+               "应复审日期": "", "实际复审日期": ""}
+    runner.invoke(args=["certs", "import", str(write_csv(tmp_path / "a.csv", [GOOD, welding, manager]))])
+    data = json.loads(runner.invoke(args=["certs", "show", "11010519491231002X", "张伟", "--json"]).output)
+    items = {c.get("操作项目") or c.get("行业类别"): c for c in data["certificates"]}
+    assert set(items) == {"低压电工作业", "熔化焊接与热切割作业", "金属冶炼"}
+    assert items["低压电工作业"]["cert_number_full"] == "T11010519491231002X"
+    assert items["金属冶炼"]["cert_number_full"] is None and items["金属冶炼"]["证书编号"] == "—"
+    with app.extensions["db"].session() as session:
+        ids = {c.public_id for c in session.scalars(select(Certificate))}
+        assert {c["public_id"] for c in data["certificates"]} == ids
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "cli_show_full_numbers")).one()
+        assert set(json.loads(entry.detail)["public_ids"]) == ids and "1101" not in entry.detail
+
+
+def test_show_by_number_alone_lists_every_item_of_the_holder(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    welding = {**GOOD, "作业类别": "焊接与热切割作业", "操作项目": "熔化焊接与热切割作业"}
+    runner.invoke(args=["certs", "import", str(write_csv(tmp_path / "a.csv", [GOOD, welding]))])
+    result = runner.invoke(args=["certs", "show", "T11010519491231002X"])
+    assert result.exit_code == 0
+    assert result.output.count("证书类型: 特种作业操作证") == 2
+    assert "低压电工作业" in result.output and "熔化焊接与热切割作业" in result.output
 
 
 def test_show_needs_both_the_number_and_the_name(runner: FlaskCliRunner, tmp_path: Path) -> None:

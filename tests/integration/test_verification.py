@@ -15,6 +15,7 @@ from flask import Flask
 from sqlalchemy import update
 
 from app.clock import FixedClock
+from app.domain import qrtext
 from app.domain.keyring import b64url, b64url_decode, from_jwks, new_signing_key
 from app.domain.qrtoken import ListedStatus, ListOutcome, seal_sign1, status_entry, verify_status_list
 from app.services import certificate_files, keyring
@@ -120,7 +121,7 @@ def _tamper(token: str) -> str:
 @pytest.mark.parametrize("name", BAD_TOKENS)
 def test_every_bad_token_is_shown_as_forged_without_touching_the_database(
         keyed_app: Flask, showcase: list[DemoPerson], name: str) -> None:
-    token = printed_text(keyed_app, showcase[VALID]).rsplit("/v/", 1)[1]
+    token = legacy_token(keyed_app, showcase[VALID])
     bad = BAD_TOKENS[name](token)
     with sql_counter(keyed_app) as statements:
         response = keyed_app.test_client().get("/v/" + bad)
@@ -134,10 +135,12 @@ def test_a_live_code_is_valid_until_it_expires_then_asks_the_holder_to_refresh(
     cert = certificate_of(keyed_app, showcase[VALID])
     with keyed_app.test_request_context(), keyed_app.extensions["db"].session() as session:
         text, png, expires_at = certificate_files.live_qr(session, session.merge(cert), clock.now())
-    assert png.startswith(b"\x89PNG") and expires_at == clock.now() + timedelta(seconds=300)
+    assert png.startswith(b"\x89PNG") and expires_at == clock.now() + timedelta(seconds=65)
     live = open_page(keyed_app, text)
     assert headline(live) == "证书真实有效" and "动态码有效至" in live
-    clock.moment += timedelta(seconds=301)
+    clock.moment += timedelta(seconds=64)  # the page showed it for 60 s; 5 s for the scan to reach us
+    assert headline(open_page(keyed_app, text)) == "证书真实有效"
+    clock.moment += timedelta(seconds=1)  # a screenshot is useless after 65 s
     assert headline(open_page(keyed_app, text)) == "二维码已过期，请持证人刷新"
 
 
@@ -152,6 +155,13 @@ def test_a_code_signed_by_a_revoked_key_says_so_and_a_rotated_key_still_verifies
     assert headline(open_page(keyed_app, first)) == "签名密钥已吊销，无法证明真伪"
 
 
+def legacy_token(app: Flask, holder: DemoPerson) -> str:
+    """The holder's printed token spelled as codes printed before 2026-12 were (base64url)."""
+    token = qrtext.extract_token(printed_text(app, holder))
+    assert token is not None
+    return b64url(token)
+
+
 def api(app: Flask, body: object, **kwargs: object) -> dict:
     response = app.test_client().post("/api/verify", json=body, **kwargs)
     assert response.status_code == 200, response.text
@@ -163,24 +173,43 @@ def api(app: Flask, body: object, **kwargs: object) -> dict:
     "https://cx.example.gov.cn.evil.com/v/{token}",
     "https://cx.example.gov.cn@evil.com/v/{token}",
     "http://localhost.evil.com/v/{token}",
+    "https://evil.example.com\\@cx.example.gov.cn/v/{token}",
+    "https://evil.example.com\\@localhost/v/{token}",
+    "https://x@cx.example.gov.cn/v/{token}",
+    "http://x@localhost/v/{token}",
     "weixin://dl/business/?t=abc",
 ])
 def test_a_code_pointing_at_another_site_is_not_ours_even_with_a_genuine_token(
         keyed_app: Flask, showcase: list[DemoPerson], url: str) -> None:
-    token = printed_text(keyed_app, showcase[VALID]).rsplit("/v/", 1)[1]
+    token = legacy_token(keyed_app, showcase[VALID])
     result = api(keyed_app, {"text": url.format(token=token)})
     assert result["outcome"] == "not_ours" and result["genuine"] is False
     assert "谨防假冒" in result["headline"] and result["certificate"] is None
 
 
-def test_a_bare_certificate_number_is_looked_up_with_masked_details(
+def test_a_bare_number_gets_the_same_answer_whether_or_not_it_exists(
+        keyed_app: Flask, showcase: list[DemoPerson]) -> None:
+    """No existence oracle: a bare 证号 proves nothing and is not looked up without the holder's name."""
+    held = api(keyed_app, {"text": "T" + showcase[VALID].id_number})
+    unheld = api(keyed_app, {"text": "T440524188001010014"})
+    assert held["outcome"] == "cert_number" and held["status"] is None and held["certificate"] is None
+    assert {k: v for k, v in held.items() if k != "checked_at"} == {
+        k: v for k, v in unheld.items() if k != "checked_at"}
+    assert "姓名" in held["explanation"]
+
+
+def test_a_number_with_the_holders_name_lists_every_item_masked(
         keyed_app: Flask, showcase: list[DemoPerson]) -> None:
     holder = showcase[VALID]
-    result = api(keyed_app, {"text": "T" + holder.id_number})
-    assert result["outcome"] == "cert_number" and result["status"]["code"] == "valid"
-    assert result["certificate"]["证件号码"].startswith(holder.id_number[:4] + "***")
+    result = api(keyed_app, {"text": "T" + holder.id_number, "name": holder.name})
+    items = [c["certificate"]["操作项目"] for c in result["certificates"]]
+    assert sorted(items) == ["低压电工作业", "熔化焊接与热切割作业"]
+    assert all(c["status"]["code"] == "valid" and c["genuine"] for c in result["certificates"])
+    assert result["certificates"][0]["certificate"]["证件号码"].startswith(holder.id_number[:4] + "***")
     assert holder.id_number not in str(result) and holder.name not in str(result)
-    assert api(keyed_app, {"text": "T110105194912310021"})["headline"] == "未查到该证书编号"
+    wrong = api(keyed_app, {"text": "T" + holder.id_number, "name": "李四"})
+    absent = api(keyed_app, {"text": "T440524188001010014", "name": holder.name})
+    assert wrong["certificates"] == absent["certificates"] == [] and wrong["headline"] == absent["headline"]
 
 
 def test_the_json_api_gives_the_same_verdict_as_the_page(keyed_app: Flask, showcase: list[DemoPerson]) -> None:
@@ -189,7 +218,10 @@ def test_the_json_api_gives_the_same_verdict_as_the_page(keyed_app: Flask, showc
         result = api(keyed_app, {"token": text})
         assert result["headline"] == headline(open_page(keyed_app, text))
         assert result["kid"] and result["official_domain"] == "cx.example.gov.cn"
-        assert api(keyed_app, {"token": text.rsplit("/v/", 1)[1]})["headline"] == result["headline"]
+        assert text.startswith("HTTP://LOCALHOST/V/")
+        assert api(keyed_app, {"token": text.rsplit("/", 1)[1]})["headline"] == result["headline"]
+        legacy = qrtext.legacy_qr_text("http://localhost", qrtext.b32_decode(text.rsplit("/", 1)[1]))
+        assert headline(open_page(keyed_app, legacy)) == result["headline"]  # codes printed before 2026-12
 
 
 @pytest.mark.parametrize("body", [None, "just a string", {"token": 42}, {"token": ""}, {"other": "x"}])

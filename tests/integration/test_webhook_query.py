@@ -11,9 +11,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.services.lookup_limits import BY_SENDER, NAMES_PER_NUMBER
 from app.services.seed import DemoPerson
 from app.web.query_pages import LINK_TTL
-from handlers.query import BY_OPENID, NAMES_PER_NUMBER
 from tests.integration.verify_fixtures import keyed_app, printed_text, showcase  # noqa: F401
 from tests.integration.webhook_fixtures import (  # noqa: F401
     UNPUBLISHED,
@@ -50,7 +50,7 @@ def test_the_query_accepts_spaces_full_width_spaces_commas_and_either_order(
         wechat: WeChatServer, holders: dict[str, DemoPerson], template: str) -> None:
     holder = holders[VALID]
     text = wechat.send_text("o-worker", template.format(id=holder.id_number, name=holder.name)).text
-    assert "查询到1张证书" in text
+    assert "查询到2张证书" in text
 
 
 def test_the_detail_link_shows_the_masked_certificate_and_its_live_status(
@@ -140,7 +140,7 @@ def test_many_names_tried_for_one_number_lock_that_number_even_for_the_right_nam
 
 
 def test_one_user_asking_too_often_is_told_to_wait(wechat: WeChatServer) -> None:
-    for _ in range(BY_OPENID.limit):
+    for _ in range(BY_SENDER.limit):
         wechat.send_text("o-busy", "11010519491231002X 王小明")
     assert "查询过于频繁" in wechat.send_text("o-busy", "11010519491231002X 王小明").text
 
@@ -148,7 +148,7 @@ def test_one_user_asking_too_often_is_told_to_wait(wechat: WeChatServer) -> None
 def test_a_user_over_their_own_limit_cannot_lock_someone_elses_number(
         wechat: WeChatServer, holders: dict[str, DemoPerson]) -> None:
     holder = holders[VALID]
-    for _ in range(BY_OPENID.limit):
+    for _ in range(BY_SENDER.limit):
         wechat.send_text("o-sprayer", "11010519491231002X 王小明")
     for name in ["王一", "王二", "王三", "王四", "王五"]:  # refused, and not counted against the number
         assert "查询过于频繁" in wechat.send_text("o-sprayer", f"{holder.id_number} {name}").text
@@ -161,12 +161,15 @@ def test_scanning_a_code_of_another_site_warns_of_a_possible_forgery(wechat: WeC
 
 
 @pytest.mark.parametrize("push", [False, True])
-def test_scanning_a_bare_certificate_number_shows_masked_details_and_status(
+def test_scanning_a_bare_certificate_number_asks_for_the_name_then_lists_every_item(
         wechat: WeChatServer, holders: dict[str, DemoPerson], push: bool) -> None:
     holder = holders[VALID]
-    text = wechat.scan("o-inspector", f"T{holder.id_number}", push=push).text
-    assert "查到该证书编号" in text and "当前状态：有效" in text
-    assert holder.id_number not in text and holder.name not in text
+    asked = wechat.scan("o-inspector", f"T{holder.id_number}", push=push).text
+    assert "不是防伪二维码" in asked and "回复持证人姓名" in asked
+    assert holder.id_number not in asked and holder.name not in asked
+    text = wechat.send_text("o-inspector", holder.name).text
+    assert "查询到2张证书" in text and "操作项目：低压电工作业" in text and "操作项目：熔化焊接与热切割作业" in text
+    assert text.count("状态：有效") == 2 and holder.id_number not in text
 
 
 def test_a_scan_uses_the_verification_service_when_it_is_wired_in(app: Flask, wechat: WeChatServer) -> None:
@@ -176,8 +179,14 @@ def test_a_scan_uses_the_verification_service_when_it_is_wired_in(app: Flask, we
     assert verifier.calls == 1
 
 
-def test_scanning_an_unknown_certificate_number_says_it_was_not_found(wechat: WeChatServer) -> None:
-    assert "未查到该证书编号" in wechat.scan("o-inspector", "T11010519491231002X").text
+def test_scanning_a_number_nobody_holds_gets_the_same_answers(
+        wechat: WeChatServer, holders: dict[str, DemoPerson]) -> None:
+    """No existence oracle: the same question, and after a name the same no-match as 输入查询."""
+    holder = holders[VALID]
+    held = wechat.scan("o-one", f"T{holder.id_number}").text
+    unheld = wechat.scan("o-two", "T440524188001010014").text
+    assert held == unheld
+    assert wechat.send_text("o-one", "李四").text == wechat.send_text("o-two", "李四").text
 
 
 def test_an_empty_scan_asks_to_scan_again(wechat: WeChatServer) -> None:

@@ -40,13 +40,16 @@ def showcase(keyed_app: Flask, clock: FixedClock) -> list[DemoPerson]:
 
 
 def certificate_of(app: Flask, holder: DemoPerson, version: int | None = None) -> Certificate:
-    """The holder's certificate (a given version, else the current one), detached from its session."""
+    """The holder's first certificate (a given version, else the current one), detached from its session.
+
+    The VALID holder holds two (低压电工作业 first, then a welding item): the first imported is taken.
+    """
     with app.extensions["db"].session() as session:
         person = find_person(session, app.extensions["pii"], holder.id_number)
         assert person is not None
         query = select(Certificate).where(Certificate.person_id == person.id)
         query = query.where(Certificate.version == version) if version else query.where(Certificate.is_current)
-        cert = session.scalars(query).one()
+        cert = session.scalars(query.order_by(Certificate.id).limit(1)).one()
         session.expunge(cert)
         return cert
 

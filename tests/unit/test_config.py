@@ -45,6 +45,8 @@ def test_a_complete_production_configuration_is_accepted() -> None:
     ({"database": {"statement_timeout": -1}}, "database.statement_timeout"),
     ({"redis": {"timeout": 0.0}}, "redis.timeout"),
     ({"redis": {"retry_interval": "1s"}}, "redis.retry_interval"),
+    ({"signing": {"live_code_ttl": 300}}, "signing.live_code_ttl"),  # a screenshot would verify for 5 minutes
+    ({"signing": {"live_code_ttl": 5}}, "signing.live_code_ttl"),
 ])
 def test_a_bad_value_is_an_error_naming_the_key(mapping: dict[str, dict[str, object]], named: str) -> None:
     with pytest.raises(ConfigError, match=named.replace("[", r"\[").replace("]", r"\]")):

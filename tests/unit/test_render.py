@@ -6,6 +6,7 @@ import io
 import json
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,18 +14,28 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageFilter
 
+from app.domain import qrtoken as q
+from app.domain.keyring import new_signing_key
+from app.domain.qrtext import qr_text
 from app.render import CertificateView, render_pdf, render_png
 from app.render.certificate import LABELS
 from app.render.fonts import missing_chars
 from app.render.pdf import PRINT_NOTE
+from app.render.qr import qr_version
 from app.render.seal import seal_image
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "app" / "domain" / "data"
-QR_TEXT = (
-    "https://cx.yjj.cq.gov.cn/v/0oRNogEnBEhKSGNHdUVBWaBYcqQBaUNOLUNRLVlKSgQaahimLAYaahilADoAARFwqwFwazdRbTJ4V"
-    "mI5UnRQNHdaYwIBAwIEZDAxMDEFYTIGbOasp-mYs-aZk-aYjgdyMTEwMSoqKioqKioqKiowMDJYCEF3CRlQfQoZWQwLZjUwMDAwMFhAbt"
-    "-aGEIX9hrukSTyTuL9TCGBsbiJvkdI8PEta0YjWHQIaffr3jdUgHfKuQPdJXsFJn1OQj-TQH3Kib_eMmAXAA"
-)
+def _live_code_text() -> str:
+    """A real live code: 4-character name, 23-character id, exp, for a .gov.cn base URL."""
+    claims = q.build_claims(cert_id="0KJ8F2Ak7Qm2xVb9RtP4wZc", version=2, kind=q.CertKind.SAFETY_MGMT,
+                            code="0101", personnel_type="2", holder_name="欧阳晓明",
+                            id_number="11010519491231002X", valid_from=date(2026, 6, 1),
+                            valid_until=date(2032, 5, 31), authority_code="500000")
+    token = q.sign_certificate(claims, new_signing_key(), "CN-500000-YJJ", 1_795_000_000, 1_795_000_060)
+    return qr_text("https://cx.yjj.cq.gov.cn", token)
+
+
+QR_TEXT = _live_code_text()
 WATERMARK = "仅供查验使用 2026-11-28 14:03 下载"
 
 SPECIAL_OPS = CertificateView(
@@ -81,27 +92,51 @@ def test_the_qr_code_decodes_from_the_watermarked_png(png: Image.Image) -> None:
     assert _decode(png) == [QR_TEXT]
 
 
-def test_the_qr_code_decodes_from_a_simulated_phone_photo(png: Image.Image) -> None:
-    photo = png.resize((png.width * 60 // 100, png.height * 60 // 100), Image.Resampling.BILINEAR)
-    photo = photo.rotate(3, expand=True, fillcolor=(90, 90, 90), resample=Image.Resampling.BICUBIC)
+def test_the_live_code_is_version_11_or_smaller() -> None:
+    assert qr_version(QR_TEXT) <= 11, qr_version(QR_TEXT)
+
+
+def test_the_qr_code_decodes_from_the_png_at_a_quarter_scale(png: Image.Image) -> None:
+    small = png.resize((png.width // 4, png.height // 4), Image.Resampling.BILINEAR)
+    assert _decode(small) == [QR_TEXT]
+
+
+def test_the_qr_code_decodes_from_a_phone_like_photo(png: Image.Image) -> None:
+    """45 % scale, 7 degrees, Gaussian blur 1.2 and JPEG: a hurried inspector's phone."""
+    photo = png.resize((png.width * 45 // 100, png.height * 45 // 100), Image.Resampling.BILINEAR)
+    photo = photo.rotate(7, expand=True, fillcolor=(90, 90, 90), resample=Image.Resampling.BICUBIC)
     photo = photo.filter(ImageFilter.GaussianBlur(1.2))
     out = io.BytesIO()
     photo.save(out, format="JPEG", quality=70)
     assert _decode(Image.open(out)) == [QR_TEXT]
 
 
-@pytest.mark.parametrize("kind", list(VIEWS))
-def test_the_qr_code_decodes_from_the_pdf_rasterised_at_150_dpi(kind: str, tmp_path: Path) -> None:
+def _pdf(kind: str, tmp_path: Path) -> Path:
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm not installed (Debian package poppler-utils)")
     pdf = tmp_path / "cert.pdf"
     pdf.write_bytes(render_pdf(VIEWS[kind], QR_TEXT, WATERMARK))
-    subprocess.run(
-        ["pdftoppm", "-r", "150", "-png", "-singlefile", str(pdf), str(tmp_path / "page")], check=True
-    )
+    return pdf
+
+
+@pytest.mark.parametrize("kind", list(VIEWS))
+def test_the_qr_code_decodes_from_the_pdf_rasterised_at_150_dpi(kind: str, tmp_path: Path) -> None:
+    pdf = _pdf(kind, tmp_path)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(pdf), str(tmp_path / "page")], check=True)
     page = Image.open(tmp_path / "page.png")
     assert abs(page.width - 1240) <= 2  # A4 width at 150 dpi
     assert _decode(page) == [QR_TEXT]
+
+
+@pytest.mark.parametrize("kind", list(VIEWS))
+def test_the_pdf_embeds_a_subset_of_the_cjk_font_and_its_text_is_searchable(kind: str, tmp_path: Path) -> None:
+    pdf = _pdf(kind, tmp_path)
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    cjk = [line.split() for line in fonts.splitlines() if "NotoSansCJKSC" in line]
+    assert cjk and all(row[-5:-2] == ["yes", "yes", "yes"] for row in cjk), fonts  # emb, sub, uni
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert VIEWS[kind].holder_name in text and VIEWS[kind].title in text and "发证日期" in text
+    assert pdf.read_bytes().count(b"/Subtype /Image") == 1  # the photo is the only picture
 
 
 def test_a_photo_is_used_when_given(tmp_path: Path) -> None:

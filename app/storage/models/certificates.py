@@ -38,23 +38,29 @@ class Photo(Base):
 class Certificate(Base):
     """One version of a certificate. A reissue adds a version; older ones stay as history.
 
+    A certificate is its holder + `identity` (app.domain.identity: 作业类别 + 操作项目, or 人员类型 +
+    行业类别); its versions chain under that pair. The 证号 does not identify one: every
+    special-operations certificate of a holder carries the same "T" + ID number, and management
+    certificates may have none.
+
     `public_id` is a random opaque identifier used in QR codes and URLs: the 证号 itself
     contains the holder's full ID number and must never appear in a code anyone can read.
     """
 
     __tablename__ = "certificates"
     __table_args__ = (
-        UniqueConstraint("cert_no_hash", "version", name="uq_cert_no_version"),
-        Index("ix_cert_person_current", "person_id", "is_current"),
+        # Leading person_id: also the index for "the holder's certificates" and the foreign key.
+        UniqueConstraint("person_id", "identity", "version", name="uq_cert_identity_version"),
+        Index("ix_cert_no", "cert_no_hash"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(24), unique=True)
-    # Looked up through uq_cert_no_version (its leading column): no index of its own, one less
-    # random-key B-tree to maintain on every import.
-    cert_no_hash: Mapped[str] = mapped_column(BlindIndex())  # blind index of the 证号, see Person.id_hash
-    cert_no_enc: Mapped[bytes] = mapped_column(LargeBinary(512))
-    cert_no_masked: Mapped[str] = mapped_column(String(64))
+    identity: Mapped[str] = mapped_column(String(32))  # app.domain.identity (legacy splits: "~<id>")
+    # The 证号, when the export gave one: blind index (see Person.id_hash), ciphertext and mask.
+    cert_no_hash: Mapped[str | None] = mapped_column(BlindIndex())
+    cert_no_enc: Mapped[bytes | None] = mapped_column(LargeBinary(512))
+    cert_no_masked: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
@@ -100,7 +106,7 @@ class RenewalReview(Base):
 
 
 class CertificateChange(Base):
-    """History of in-place corrections made by imports (previous values as JSON)."""
+    """History of in-place corrections (previous values as JSON) and where each came from."""
 
     __tablename__ = "certificate_changes"
 

@@ -7,11 +7,13 @@ gets the same 404 whether the id exists or not. Files come from app.services.cer
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 from typing import Any
 
 from flask import Response, abort, current_app, jsonify, render_template, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from app.domain import livecode
 from app.domain.status import StatusCode
 from app.services import accounts, registry
 from app.services.keyring import KeyringError
@@ -22,7 +24,7 @@ from app.web.h5 import bp, notice
 from app.web.h5.session import bound_person, current_openid, require_wechat_user
 
 FORMATS = {"png": "image/png", "pdf": "application/pdf"}
-LIVE_REFRESH_SECONDS = 60  # Chinese practice for 亮证: the code is refreshed every minute
+LIVE_REFRESH_SECONDS = livecode.REFRESH_SECONDS  # the page's promise; the token lives 5 s longer at most
 
 
 def my_certificates() -> str:
@@ -129,8 +131,12 @@ def cert_live(public_id: str) -> str:
 @bp.get("/my/cert/<public_id>/live.json")
 @require_wechat_user
 def cert_live_code(public_id: str) -> BaseResponse:
-    """A fresh live code as JSON: the QR as a PNG data URL and when it expires."""
+    """A fresh live code as JSON: the QR as a PNG data URL, the server's time, when to refresh."""
     found = _published(_own(public_id))
-    _text, png, expires_at = _files().live_qr(deps.db_session(), found.certificate, deps.clock().now())
+    now = deps.clock().now()
+    _text, png, expires_at = _files().live_qr(deps.db_session(), found.certificate, now)
     return jsonify({"qr_png": "data:image/png;base64," + base64.b64encode(png).decode(),
-                    "expires_at": expires_at.isoformat(), "refresh_seconds": LIVE_REFRESH_SECONDS})
+                    "now": now.isoformat(timespec="milliseconds"), "expires_at": expires_at.isoformat(),
+                    "refresh_at": (now + timedelta(seconds=LIVE_REFRESH_SECONDS)).isoformat(timespec="milliseconds"),
+                    "refresh_seconds": LIVE_REFRESH_SECONDS, "valid": found.status.is_valid,
+                    "status": found.status.label})

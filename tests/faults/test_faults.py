@@ -81,7 +81,7 @@ def _actors(world: World, load: Load, phase: int) -> dict[str, WeChatUser]:
     """The mixed load: WeChat pushes, the API, the /v/ page, H5 pages, manual review, the reviewer."""
     settings = world.app.config["SETTINGS"]
     server = WeChatServer(world.web.url, settings, timeout=WECHAT_WAIT)
-    query = WeChatUser(server, f"o-q-{phase}", "查询到1张证书")
+    query = WeChatUser(server, f"o-q-{phase}", "状态：有效")
     scan = WeChatUser(server, f"o-s-{phase}", "证书真实有效")
     load.add("wechat-query", lambda: query.push(lambda s, o: s.send_text(o, world.holder)))
     load.add("wechat-scan", lambda: scan.push(lambda s, o: s.scan(o, world.scan_text)))

@@ -85,7 +85,7 @@ def test_pages_answer_a_chinese_503_with_retry_after(proxied: Proxied) -> None:
 
 
 def test_the_api_answers_json_503_with_retry_after(proxied: Proxied) -> None:
-    res = proxied.app.test_client().post("/api/verify", json={"text": "T500112196312092319"})
+    res = proxied.app.test_client().post("/api/verify", json={"text": "http://localhost" + proxied.verify_path})
     assert res.status_code == 503 and res.headers["Retry-After"] == "5"
     assert res.json is not None and res.json["error"] == 503 and res.json["message"]
 

@@ -68,7 +68,7 @@ def test_a_query_is_answered_while_redis_is_down(proxied_app: Flask, redis_proxy
     _break(redis_proxy, fault)
     assert "证件号码 姓名" in wechat.click("o-worker", "QUERY_INPUT").text
     text = wechat.send_text("o-worker", f"{holder.id_number} {holder.name}").text
-    assert "查询到1张证书" in text and "状态：有效" in text
+    assert "查询到" in text and "状态：有效" in text
 
 
 def test_a_retry_reaching_the_same_process_is_answered_once_while_redis_is_down(

@@ -29,6 +29,7 @@ from app.integrations import rediskeys
 from app.integrations.kvstore import KVStore
 from app.integrations.wechat import WeChatApiError, WeChatUnavailable
 from app.web import deps, wechat_protocol
+from app.web.errors import UNAVAILABLE
 from app.web.query_pages import answer_id, keep_answer, make_answer_link, make_link
 from app.web.wechat_protocol import SUCCESS, BadMessage, BadSignature
 from handlers import Context, Incoming, Reply, default_router, replies
@@ -179,6 +180,10 @@ def _run(app: Flask, msg: Incoming, state: str) -> Reply:
     with app.app_context():
         try:
             return default_router().dispatch(msg, build_context(), state)
+        except UNAVAILABLE as exc:  # the database did not answer: one line, not a traceback per message
+            log.warning("wechat: %s/%s: a dependency did not answer (%s)", msg.msg_type, msg.event or "-",
+                        type(getattr(exc, "orig", None) or exc).__name__)
+            return replies.BUSY
         except Exception:
             log.exception("wechat: handler failed for %s/%s", msg.msg_type, msg.event or "-")
             return replies.BUSY

@@ -27,7 +27,7 @@ from app.services.calendar import current_calendar, store_year
 from app.services.seed import seed
 from app.services.staff import create_staff
 from app.web.query_pages import make_link
-from tests.faults.servers import Gunicorn, MariaDB, Redis, free_port
+from tests.faults.servers import ROOT, Gunicorn, MariaDB, Redis, free_port
 from tests.integration.review_fixtures import import_holder
 from tests.integration.verify_fixtures import certificate_of, printed_text
 
@@ -144,5 +144,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         mariadb.stop()
         redis.stop()
         fake_server.stop()
+        _keep_logs(tmp)
+
+
+def _keep_logs(tmp: Path) -> None:
+    """The servers' logs outlive pytest's temporary directory, for a failure to be read later."""
+    kept = ROOT / "var" / "faults"
+    kept.mkdir(parents=True, exist_ok=True)
+    for log in tmp.glob("*.log"):
+        shutil.copy(log, kept / log.name)
 
 

@@ -76,9 +76,12 @@ class Load:
         return self.records
 
 
-def http_answer(res: requests.Response, expected: str, api: bool = False) -> tuple[str, str]:
-    """A page or API answer: the expected text, or the promised 503 with Retry-After."""
-    if res.status_code == 200 and expected in res.text:
+def http_answer(res: requests.Response, expected: str | None, api: bool = False) -> tuple[str, str]:
+    """A page or API answer: 200 with the expected text, or the promised 503 with Retry-After.
+
+    `expected` None: the caller has already judged every full answer, so only the 503 can be right.
+    """
+    if res.status_code == 200 and expected is not None and expected in res.text:
         return "normal", ""
     if res.status_code == 503 and res.headers.get("Retry-After"):
         if api and res.headers.get("Content-Type", "").startswith("application/json") and res.json().get("message"):
@@ -159,7 +162,7 @@ class ReviewSubmitter:
         if sent.status_code == 302 and "/h5/review" in sent.headers.get("Location", ""):
             self.done.add(openid)
             return "normal", ""
-        return http_answer(sent, "\u0000never")
+        return http_answer(sent, None)
 
 
 @dataclass
@@ -173,14 +176,14 @@ class Reviewer:
     def step(self) -> tuple[str, str] | None:
         queue = self.browser.get(f"{self.base}/admin/queue", allow_redirects=False, timeout=PAGE_WAIT)
         if queue.status_code != 200:
-            return http_answer(queue, "\u0000never")
+            return http_answer(queue, None)
         pending = [int(n) for n in _REQUEST_LINK.findall(queue.text) if int(n) not in self.decided]
         if not pending:
             return "normal", "queue empty"
         number = pending[0]
         page = self.browser.get(f"{self.base}/admin/requests/{number}", timeout=PAGE_WAIT)
         if page.status_code != 200:
-            return http_answer(page, "\u0000never")
+            return http_answer(page, None)
         token = _CSRF.search(page.text)
         assert token, "no CSRF token on the request page"
         sent = self.browser.post(f"{self.base}/admin/requests/{number}/decide", allow_redirects=False,
@@ -191,7 +194,7 @@ class Reviewer:
         if sent.status_code == 400 and "已经处理过" in sent.text:
             self.decided.add(number)  # decided by an earlier try whose answer was lost
             return "normal", f"#{number} was already decided"
-        return http_answer(sent, "\u0000never")
+        return http_answer(sent, None)
 
 
 def staff_session(base: str, username: str, password: str) -> requests.Session:

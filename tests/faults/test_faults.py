@@ -92,10 +92,19 @@ def _actors(world: World, load: Load, phase: int) -> dict[str, WeChatUser]:
                                                 "证书真实有效"))
     load.add("h5-query-page", lambda: http_answer(requests.get(world.web.url + world.query_path, timeout=PAGE_WAIT),
                                                   "证书查询结果"))
+    load.add("status-list", lambda: _status_list(world), pause=0.5)
     cookies = {openid: world.session_cookie(openid) for openid in world.workers[phase]}
     load.add("h5-review", ReviewSubmitter(world.web.url, cookies).step, pause=0.5)
     load.add("admin-decide", Reviewer(world.web.url, staff_session(world.web.url, STAFF, PASSWORD)).step, pause=0.3)
     return {"wechat-query": query, "wechat-scan": scan}
+
+
+def _status_list(world: World) -> tuple[str, str]:
+    """The signed status list: from the cache (Redis or, while it is down, process memory) or rebuilt."""
+    res = requests.get(f"{world.web.url}/api/status-list", timeout=PAGE_WAIT)
+    if res.status_code == 200 and res.headers.get("Content-Type") == "application/cose" and res.content:
+        return "normal", ""
+    return http_answer(res, None, api=True)
 
 
 def _csv(world: World, phase: int) -> Path:

@@ -22,6 +22,7 @@ from app.integrations.kvstore import MemoryStore
 from app.services import certificate_files, keyring
 from app.services.seed import seed
 from app.storage.db import Database, Limits
+from app.web import deps
 from app.web.query_pages import make_link
 from tests.conftest import TEST_NOW, _mariadb_database, _truncate_all
 from tests.faultproxy import FaultProxy
@@ -117,3 +118,24 @@ def test_the_server_stops_a_statement_that_runs_past_the_limit(mariadb_url: str)
             session.execute(text("SELECT SLEEP(5) FROM (SELECT 1 UNION SELECT 2) AS two"))
     finally:
         database.engine.dispose()
+
+
+@pytest.mark.parametrize("fault", ["cut", "freeze"])
+def test_a_database_lost_after_the_last_query_does_not_turn_the_answer_into_an_error(
+        mariadb_url: str, tmp_path: Path, fault: str) -> None:
+    with FaultProxy(3306) as proxy:
+        settings = replace(Settings(), server={"env": "test", "base_url": "http://localhost"},
+                           database={"url": mariadb_url.replace("127.0.0.1:3306", f"127.0.0.1:{proxy.port}"),
+                                     "read_timeout": 1.0},
+                           signing={"key_dir": str(tmp_path / "keys")})
+        app = create_app(settings, store=MemoryStore())
+
+        def answered_then_lost() -> str:
+            deps.db_session().execute(text("SELECT 1"))  # the transaction is open until teardown
+            getattr(proxy, fault)()
+            return "答复已生成"
+
+        app.add_url_rule("/probe", view_func=answered_then_lost)
+        res = app.test_client().get("/probe")
+        assert res.status_code == 200 and res.text == "答复已生成"
+        app.extensions["db"].engine.dispose()

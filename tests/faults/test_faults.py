@@ -12,6 +12,7 @@ FAULTS_DEBUG=1 also prints every request of every phase.
 from __future__ import annotations
 
 import csv
+import functools
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -26,7 +28,7 @@ from sqlalchemy import func, select
 
 from app.services import notify
 from app.services.demo import HEADERS, generate_rows
-from app.storage.models import ManualReviewRequest, Notification
+from app.storage.models import Certificate, ManualReviewRequest, Notification
 from tests.faults.conftest import PASSWORD, STAFF, World
 from tests.faults.load import (
     PAGE_WAIT,
@@ -46,7 +48,7 @@ PHASES = [("redis", "kill"), ("redis", "freeze"), ("mariadb", "freeze"), ("maria
 BEFORE, DOWN, AFTER = 3.0, 8.0, 7.0  # seconds of load before the fault, during it, after the return
 RECOVERY_LIMIT = 5.0
 PAGE_LIMIT = 8.0  # "a few seconds": a page or API answer while the database is down
-IMPORT_ROWS = 3000
+IMPORT_ROWS, IMPORT_BATCH = 3000, 500  # several batches: the fault finds the import part done
 REPORT = ROOT / "var" / "faults.md"
 
 
@@ -107,9 +109,15 @@ def _status_list(world: World) -> tuple[str, str]:
     return http_answer(res, None, api=True)
 
 
+@functools.cache
+def _export() -> list[dict[str, Any]]:
+    """One generated export, shared out between the phases (shares of one export never conflict)."""
+    return list(generate_rows(IMPORT_ROWS * len(PHASES), seed=9000))
+
+
 def _csv(world: World, phase: int) -> Path:
-    """This phase's share of one generated export (shares of one export never conflict)."""
-    rows = list(generate_rows(IMPORT_ROWS * len(PHASES), seed=9000))[phase * IMPORT_ROWS:(phase + 1) * IMPORT_ROWS]
+    """This phase's share of the export."""
+    rows = _export()[phase * IMPORT_ROWS:(phase + 1) * IMPORT_ROWS]
     path = world.tmp / f"import-{phase}.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=HEADERS)
@@ -136,6 +144,18 @@ def _break_and_return(service: Service, how: str) -> float:
     return time.monotonic()
 
 
+def _certificates(world: World) -> int:
+    with world.app.extensions["db"].session() as session:
+        return int(session.scalar(select(func.count()).select_from(Certificate)) or 0)
+
+
+def _wait_for_import_writes(world: World, before: int) -> None:
+    """Until the import has committed its first batch (bounded: a slow start just means a later fault)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _certificates(world) == before:
+        time.sleep(0.1)
+
+
 def _seconds_until_ready(world: World, since: float) -> float | None:
     """Poll /readyz until it answers 200 (at most AFTER seconds)."""
     while time.monotonic() - since < AFTER:
@@ -153,10 +173,11 @@ def _import_until_done(world: World, csv_path: Path, first: subprocess.Popen[str
     runs, proc = [], first
     for _ in range(5):
         output, _ = proc.communicate(timeout=300)
-        runs.append(f"exit {proc.returncode}: {output.strip().splitlines()[-1] if output.strip() else ''}")
+        said = [line for line in output.splitlines() if line.startswith(("Error:", "共 "))]
+        runs.append(f"exit {proc.returncode}: {said[-1] if said else output.strip()[-200:]}")
         if proc.returncode == 0:
             return runs
-        proc = _flask(world, "certs", "import", str(csv_path))
+        proc = _flask(world, "certs", "import", str(csv_path), "--batch-size", str(IMPORT_BATCH))
     return runs
 
 
@@ -166,8 +187,8 @@ def test_a_dependency_fails_and_comes_back(world: World, phase: int, service_nam
     service, csv_path, load = _service(world, service_name), _csv(world, phase), Load()
     users = _actors(world, load, phase)
     time.sleep(BEFORE)
-    importer = _flask(world, "certs", "import", str(csv_path))
-    time.sleep(0.5)
+    importer = _flask(world, "certs", "import", str(csv_path), "--batch-size", str(IMPORT_BATCH))
+    _wait_for_import_writes(world, _certificates(world))  # the fault hits a running import
     down_at = time.monotonic()
     back_at = _break_and_return(service, how)
     ready_after = _seconds_until_ready(world, back_at)

@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config
 from app.clock import Clock, SystemClock
@@ -18,6 +17,7 @@ from app.integrations.kvstore import KVStore, open_store
 from app.integrations.wechat import WeChatApi
 from app.logs import install_log_redaction
 from app.storage.db import Database, Limits
+from app.web.proxy import TrustedProxies
 
 
 def create_app(
@@ -53,8 +53,8 @@ def create_app(
     app.extensions.setdefault("face_verifier", TencentFaceVerifier(settings.faceid))
     _register(app)
     if settings.server.trusted_proxies:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=settings.server.trusted_proxies, x_proto=settings.server.trusted_proxies)
+        app.wsgi_app = TrustedProxies(  # type: ignore[method-assign]
+            app.wsgi_app, settings.server.trusted_proxies, settings.server.proxy_addresses)
     return app
 
 

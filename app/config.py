@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -38,6 +39,9 @@ class ServerSettings:
     # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none). Rate limits by
     # client address are only right when this matches the deployment.
     trusted_proxies: int = 0
+    # Addresses or networks of those proxies: the headers are believed only from these peers
+    # (app/web/proxy.py), so a client reaching the app directly cannot choose its own address.
+    proxy_addresses: tuple[str, ...] = ("127.0.0.1", "::1")
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,10 @@ class FaceIdSettings:
     scheme: str = "http"
     region: str = "ap-guangzhou"
     sim_threshold: float = 70.0
+    # Face checks a day for one holder from one WeChat account, and for one holder from all accounts:
+    # whoever registers as someone else from another account cannot use up that person's own checks.
     daily_attempts: int = 5
+    daily_attempts_per_holder: int = 15
     timeout: int = 5
 
 
@@ -158,6 +165,10 @@ def _coerce(key: str, value: Any, kind: Any) -> Any:
         raise ConfigError(f"config: {key} must be an integer")
     if kind is str and not isinstance(value, str):
         raise ConfigError(f"config: {key} must be a string")
+    if kind == tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ConfigError(f"config: {key} must be a list of strings")
+        return tuple(value)
     return value
 
 
@@ -217,8 +228,25 @@ def validate(settings: Settings) -> None:
     for dotted in POSITIVE_SECONDS:
         if not _get(settings, dotted) > 0:
             raise ConfigError(f"config: {dotted} must be a number of seconds above 0")
+    _validate_limits(settings)
     if settings.is_production:
         _validate_production(settings)
+
+
+def _validate_limits(settings: Settings) -> None:
+    """The face-check caps and the proxy addresses."""
+    faceid = settings.faceid
+    if not 1 <= faceid.daily_attempts <= faceid.daily_attempts_per_holder:
+        raise ConfigError("config: faceid.daily_attempts must be at least 1 and at most "
+                          "faceid.daily_attempts_per_holder")
+    for address in settings.server.proxy_addresses:
+        try:
+            ipaddress.ip_network(address, strict=False)
+        except ValueError:
+            raise ConfigError(f"config: server.proxy_addresses: {address!r} is not an IP address or network"
+                              ) from None
+    if settings.server.trusted_proxies and not settings.server.proxy_addresses:
+        raise ConfigError("config: server.proxy_addresses must name the proxies when server.trusted_proxies is set")
 
 
 def placeholder_keys(settings: Settings) -> list[str]:

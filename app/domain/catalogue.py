@@ -61,6 +61,8 @@ class Named:
     code: str
     name: str
     aliases: tuple[str, ...] = ()
+    # Issuing authorities only: where a holder or an inspector calls (reports, reviews, corrections).
+    phone: str | None = None
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -88,7 +90,7 @@ def _category(raw: dict[str, Any]) -> Category:
 
 
 def _named(raw: list[dict[str, Any]]) -> tuple[Named, ...]:
-    return tuple(Named(r["code"], r["name"], tuple(r.get("aliases", ()))) for r in raw)
+    return tuple(Named(r["code"], r["name"], tuple(r.get("aliases", ())), r.get("phone")) for r in raw)
 
 
 def _read(name: str) -> Any:

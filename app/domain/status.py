@@ -68,6 +68,8 @@ class CertificateFacts:
     reviews: tuple[RenewalReview, ...] = ()
     admin_state: AdminState | None = None
     superseded_by_version: int | None = None
+    # 暂扣 until this day: from it on the certificate is what its dates make it again, with no one acting.
+    suspended_until: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ def certificate_status(facts: CertificateFacts, on: dt.date, calendar: HolidayCa
     def result(code: StatusCode, detail: str) -> StatusResult:
         return StatusResult(code, LABELS[code], detail, available, due, code in _USABLE)
 
-    admin = _administrative(facts)
+    admin = _administrative(facts, on)
     if admin is not None:
         return result(*admin)
     if available is None or on < available:
@@ -122,16 +124,18 @@ def certificate_status(facts: CertificateFacts, on: dt.date, calendar: HolidayCa
     return result(*_review_state(pending, on, facts.valid_until))
 
 
-def _administrative(facts: CertificateFacts) -> tuple[StatusCode, str] | None:
-    """Return the status set by the issuing authority or a reissue, if any."""
+def _administrative(facts: CertificateFacts, on: dt.date) -> tuple[StatusCode, str] | None:
+    """Return the status set by the issuing authority or a reissue, if any (a suspension only until
+    its end day)."""
     if facts.superseded_by_version is not None:
         return StatusCode.SUPERSEDED, f"证书已换发（第{facts.superseded_by_version}版），请以新版本为准"
     if facts.admin_state == "cancelled":
         return StatusCode.CANCELLED, "证书已由发证机关注销"
     if facts.admin_state == "revoked":
         return StatusCode.REVOKED, "证书已由发证机关撤销"
-    if facts.admin_state == "suspended":
-        return StatusCode.SUSPENDED, "证书已被发证机关暂扣，暂扣期间不得凭此证作业"
+    if facts.admin_state == "suspended" and (facts.suspended_until is None or on < facts.suspended_until):
+        until = f"，{cn_date(facts.suspended_until)}起恢复" if facts.suspended_until else ""
+        return StatusCode.SUSPENDED, f"证书已被发证机关暂扣{until}，暂扣期间不得凭此证作业"
     return None
 
 

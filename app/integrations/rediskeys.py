@@ -71,9 +71,6 @@ def fake_wechat_state(app_id: str) -> str:
     return f"dev:fake_wechat:{app_id}"
 
 
-def face_start_lock(person_key: str) -> str:
-    """Lock held while one holder's attempts are counted and a face check started (keeps the cap exact)."""
-    return f"faceid:start:{person_key}"
 
 
 def status_list(kid: str) -> str:

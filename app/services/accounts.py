@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
@@ -38,14 +37,6 @@ _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789
 
 class RegistrationError(UserError, ValueError):
     """A registration that cannot proceed; `message` is Chinese text for the user, `field` the input."""
-
-
-@dataclass(frozen=True)
-class Registration:
-    """The result of a registration: the claimed holder and whether another openid holds it now."""
-
-    person_id: int
-    bound_elsewhere: bool
 
 
 def to_utc(moment: datetime) -> datetime:
@@ -94,8 +85,12 @@ def _holder(db: Session, pii: PiiCipher, number: str, name: str) -> Person | Non
 
 
 def register(db: Session, pii: PiiCipher, openid: str, name: str, id_number: str, mobile: str,
-             consent: bool, now: datetime) -> Registration:
-    """Record that `openid` claims a holder; binding waits for a passed verification."""
+             consent: bool, now: datetime) -> int:
+    """Record that `openid` claims a holder (returns its id); binding waits for a passed verification.
+
+    Whether another openid is bound to the holder is not part of the answer: telling a stranger
+    who typed a name and ID number that this person uses the service would leak it.
+    """
     clean_name, number, clean_mobile = _clean_inputs(name, id_number, mobile, consent, now.date())
     person = _holder(db, pii, number, clean_name)
     if person is None:
@@ -107,10 +102,8 @@ def register(db: Session, pii: PiiCipher, openid: str, name: str, id_number: str
     user.mobile_enc = pii.encrypt(clean_mobile, b"wechat_users.mobile")
     user.consent_text, user.consent_at = CONSENT_TEXT, to_utc(now)
     db.add(user)
-    other = db.scalar(select(WechatUser).where(WechatUser.person_id == person.id,
-                                               WechatUser.openid != openid))
     db.commit()
-    return Registration(person.id, bound_elsewhere=other is not None)
+    return person.id
 
 
 def audit(db: Session, actor: str, action: str, subject: str, detail: dict[str, object], now: datetime,

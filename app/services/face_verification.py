@@ -4,7 +4,8 @@ start(): DetectAuth with a server nonce as Extra; the FaceAttempt row keeps BizT
 server-side. finish(): the BizToken comes from that row (never from the redirect's URL), the text
 result is fetched, and the user is bound only when ErrCode is 0, Sim reaches the threshold, the
 returned IdCard and Name are the registered ones and Extra is our nonce. A BizToken is used once.
-Attempts per holder per day are capped: Tencent charges failed comparisons too.
+Attempts per holder per day are capped, per WeChat account and over all accounts: Tencent charges
+failed comparisons too.
 """
 
 from __future__ import annotations
@@ -18,10 +19,9 @@ from sqlalchemy.orm import Session
 
 from app.config import FaceIdSettings
 from app.domain.pii import PiiCipher
-from app.integrations import rediskeys
 from app.integrations.faceid import FaceIdRejected, FaceIdUnavailable, FaceResult, FaceVerifier
-from app.integrations.kvstore import KVStore, LockTimeout
 from app.services.accounts import bind_verified, to_utc
+from app.storage.locks import lock_holder
 from app.storage.models import FaceAttempt, Person, WechatUser
 
 BIZ_TOKEN_TTL = timedelta(seconds=7200)  # DetectAuth's BizToken lives 7,200 s
@@ -40,13 +40,17 @@ MESSAGES = {
     "not_finished": "核身尚未完成，请重新开始。",
     "too_many": "今日人脸核身次数已超过限制，请明天再试或申请人工审核。",
     "daily_cap": "今日人脸核身次数已达上限（{cap}次），请明天再试或申请人工审核。",
+    "holder_cap": ("今日用您的身份信息进行的人脸核身次数已达上限，请明天再试或申请人工审核。"
+                   "如果不是您本人操作，请联系发证机关。"),
     "identity_mismatch": "核身所用的身份与您登记的信息不一致，未通过。",
     "failed": "人脸核身未通过，请重试或申请人工审核。",
     "unavailable": "人脸核身服务暂时无法连接，本次未完成核身。请稍后重试或申请人工审核。",
     "error": "人脸核身服务返回错误，本次未完成核身。请稍后重试或申请人工审核。",
     "used": "本次核身结果已处理，请勿重复提交。如需再次核身，请重新开始。",
     "no_attempt": "没有进行中的人脸核身，请重新开始。",
+    "bound": "您已完成身份核验，证书已绑定到当前微信。",
 }
+CAP_KINDS = frozenset({"daily_cap", "holder_cap"})
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,8 @@ class FaceOutcome:
 
     @property
     def passed(self) -> bool:
-        return self.kind == "passed"
+        """Whether the user is verified now (by this check, or already before it)."""
+        return self.kind in ("passed", "bound")
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,11 @@ class FaceStartRefused(Exception):
 def outcome(kind: str, cap: int = 0, retry_result: bool = False) -> FaceOutcome:
     """A FaceOutcome with its Chinese message."""
     return FaceOutcome(kind, MESSAGES[kind].format(cap=cap), retry_result)
+
+
+def as_seen_by(result: FaceOutcome, bound: bool) -> FaceOutcome:
+    """What a user already bound is told when there is nothing left to finish (a reload after passing)."""
+    return outcome("bound") if bound and result.kind in ("no_attempt", "used") else result
 
 
 def classify(result: FaceResult, id_number: str, name: str, nonce: str, threshold: float) -> str:
@@ -108,48 +118,68 @@ def _failure_class(code: int) -> str:
     return known.get(code, "failed")
 
 
-def attempts_today(db: Session, person_id: int, now: datetime) -> int:
-    """FaceAttempt rows of this holder on this China date."""
-    return int(db.scalar(select(func.count()).select_from(FaceAttempt).where(
-        FaceAttempt.person_id == person_id, FaceAttempt.day == now.date())) or 0)
+def cap_reached(own_today: int, holder_today: int, settings: FaceIdSettings) -> str | None:
+    """Which daily cap a new attempt would pass: "daily_cap" (this account), "holder_cap" (everyone), or None.
+
+    Tencent charges every comparison. The account's own cap comes first so that someone who
+    registered as this holder from another WeChat account cannot use up the holder's checks; the
+    higher cap over all accounts still bounds what one ID number can cost in a day.
+    """
+    if own_today >= settings.daily_attempts:
+        return "daily_cap"
+    if holder_today >= settings.daily_attempts_per_holder:
+        return "holder_cap"
+    return None
 
 
-def start(db: Session, store: KVStore, verifier: FaceVerifier, pii: PiiCipher, settings: FaceIdSettings,
-          user: WechatUser, person: Person, redirect_url: str, now: datetime) -> Started:
-    """Start a face check for the holder `user` claimed; raises FaceStartRefused with the reason."""
-    lock = rediskeys.face_start_lock(pii.blind_index("face", str(person.id)))
-    try:
-        with store.lock(lock, timeout=2 * settings.timeout + 5, wait=2 * settings.timeout + 5):
-            return _start_locked(db, verifier, pii, settings, user, person, redirect_url, now)
-    except LockTimeout:
-        raise FaceStartRefused(outcome("unavailable")) from None
+def attempts_today(db: Session, person_id: int, now: datetime, openid: str | None = None) -> int:
+    """FaceAttempt rows of this holder on this China date (from one WeChat account if given)."""
+    query = select(func.count()).select_from(FaceAttempt).where(
+        FaceAttempt.person_id == person_id, FaceAttempt.day == now.date())
+    if openid is not None:
+        query = query.where(FaceAttempt.openid == openid)
+    return int(db.scalar(query) or 0)
 
 
-def _start_locked(db: Session, verifier: FaceVerifier, pii: PiiCipher, settings: FaceIdSettings,
-                  user: WechatUser, person: Person, redirect_url: str, now: datetime) -> Started:
-    """Count today's attempts and call DetectAuth under the holder's lock, so the cap holds."""
-    if attempts_today(db, person.id, now) >= settings.daily_attempts:
-        raise FaceStartRefused(outcome("daily_cap", settings.daily_attempts))
-    nonce = secrets.token_urlsafe(24)
+def start(db: Session, verifier: FaceVerifier, pii: PiiCipher, settings: FaceIdSettings, user: WechatUser,
+          person: Person, redirect_url: str, now: datetime) -> Started:
+    """Start a face check for the holder `user` claimed; raises FaceStartRefused with the reason.
+
+    The attempt is reserved (caps counted, row inserted, committed) before DetectAuth is called, so
+    simultaneous presses cannot all pass the count; a DetectAuth that fails frees its reservation.
+    """
+    attempt = _reserve(db, settings, user.openid, person.id, now)
     id_number = pii.decrypt_text(person.id_number_enc, b"people.id_number")
     try:
-        session = verifier.start(id_number, person.name, redirect_url, nonce)
-    except FaceIdUnavailable:
-        raise FaceStartRefused(outcome("unavailable")) from None
-    except FaceIdRejected:
-        raise FaceStartRefused(outcome("error")) from None
-    attempt = FaceAttempt(openid=user.openid, person_id=person.id, biz_token=session.biz_token, nonce=nonce,
-                          state="started", day=now.date(), created_at=to_utc(now))
-    db.add(attempt)
+        session = verifier.start(id_number, person.name, redirect_url, attempt.nonce)
+    except (FaceIdUnavailable, FaceIdRejected) as exc:
+        db.delete(attempt)
+        db.commit()
+        raise FaceStartRefused(outcome("unavailable" if isinstance(exc, FaceIdUnavailable) else "error")) from None
+    attempt.biz_token, attempt.state = session.biz_token, "started"
     db.commit()
     return Started(attempt.id, session.url)
+
+
+def _reserve(db: Session, settings: FaceIdSettings, openid: str, person_id: int, now: datetime) -> FaceAttempt:
+    """Count today's attempts and insert this one in one transaction under the holder's lock."""
+    lock_holder(db, person_id)
+    refused = cap_reached(attempts_today(db, person_id, now, openid), attempts_today(db, person_id, now), settings)
+    if refused is not None:
+        db.rollback()
+        raise FaceStartRefused(outcome(refused, settings.daily_attempts))
+    attempt = FaceAttempt(openid=openid, person_id=person_id, biz_token=None, nonce=secrets.token_urlsafe(24),
+                          state="reserved", day=now.date(), created_at=to_utc(now))
+    db.add(attempt)
+    db.commit()
+    return attempt
 
 
 def finish(db: Session, verifier: FaceVerifier, pii: PiiCipher, settings: FaceIdSettings, openid: str,
            attempt_id: int | None, now: datetime) -> FaceOutcome:
     """Fetch and judge the result of this session's attempt; bind on a pass."""
     attempt = db.get(FaceAttempt, attempt_id) if attempt_id else None
-    if attempt is None or attempt.openid != openid:
+    if attempt is None or attempt.openid != openid or attempt.biz_token is None:  # None: still reserved
         return outcome("no_attempt")
     if attempt.state == "passed":
         return outcome("passed")  # a reload of the return page: already bound, nothing to redo

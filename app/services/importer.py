@@ -13,7 +13,6 @@ csv module's field size) are the caller's to choose: `flask certs import` sets t
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
 import hashlib
 from collections.abc import Callable, Iterator
@@ -27,9 +26,10 @@ from sqlalchemy.orm import Session
 
 from app.domain.catalogue import Catalogue
 from app.domain.importdecision import PRINT_BITS, Seen, short_print
-from app.domain.importrows import RowError, check_headers
+from app.domain.importrows import check_headers
 from app.domain.pii import PiiCipher
 from app.services.importpipeline import Checked, Prepared, checked_rows
+from app.services.importreport import ReportWriter
 from app.services.importsource import ImportRefused, Source, open_source
 from app.services.importwriter import BatchWriter, Entry, Outcome
 from app.services.photos import PhotoStore
@@ -69,29 +69,6 @@ class ImportOptions:
     workers: int = 0
     on_progress: Callable[[int], None] | None = None
     on_total: Callable[[int | None], None] | None = None
-
-
-class ReportWriter:
-    """Rejected rows with row number, column and reason, plus the original cells to fix and re-import."""
-
-    def __init__(self, out: TextIO | None, headers: list[str]) -> None:
-        self.headers = headers
-        self.writer = csv.writer(out) if out else None
-        if self.writer:
-            self.writer.writerow(["行号", "列", "原因", *headers])
-
-    def write(self, errors: list[RowError], row: dict[str, Any]) -> None:
-        if not self.writer:
-            return
-        cells = [_safe_cell(row.get(h)) for h in self.headers]
-        for error in errors:
-            self.writer.writerow([error.row, error.column, error.message, *cells])
-
-
-def _safe_cell(value: Any) -> str:
-    """Neutralise spreadsheet formulas when the report is opened in Excel (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def import_file(path: Path, database: Database, pii: PiiCipher, catalogue: Catalogue,

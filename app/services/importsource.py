@@ -8,18 +8,32 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from app.domain.errors import UserError
 from app.domain.importrows import Cell, canonical_header
+from app.services.importlimits import (
+    MAX_CELL_CHARS,
+    MAX_CSV_ROWS,
+    MAX_XLSX_ROWS,
+    Member,
+    archive_problem,
+    cell_too_long,
+    long_cell,
+    too_many_rows,
+)
 
 _CHUNK = 1 << 20
-# Cells longer than this are not certificate data: a process that imports (the CLI) sets it as the
-# csv module's field size limit, which is process-wide, so that such a cell is refused, not buffered.
-# Without it the csv module's own default (128 KiB) applies.
-MAX_CSV_FIELD = 64 * 1024
+BROKEN_XLSX = "XLSX文件已损坏或不是Excel 2007及以上格式"
+# Cells longer than Excel allows are not certificate data: a process that imports (the CLI) sets this
+# as the csv module's field size limit, which is process-wide, so that such a cell is refused, not
+# buffered. Without it the csv module's own default (128 KiB) bounds the buffer, and every record is
+# still checked against MAX_CELL_CHARS.
+MAX_CSV_FIELD = MAX_CELL_CHARS
+_CSV_FIELD_TOO_LONG = "field larger than field limit"  # the csv module's words for it
 
 
 class ImportRefused(UserError):
@@ -68,9 +82,15 @@ def detect_encoding(path: Path) -> tuple[str, int]:
 
 def _open_csv(path: Path) -> Source:
     encoding, lines = detect_encoding(path)
+    _refuse_if(too_many_rows(lines, MAX_CSV_ROWS))
     fh = path.open("r", encoding=encoding, newline="")
     reader = csv.reader(fh)
-    headers = _first_nonblank(reader)
+    records = _csv_records(reader)
+    try:
+        headers = _first_nonblank(records)
+    except ImportRefused:
+        fh.close()
+        raise
     if headers is None:
         fh.close()
         raise ImportRefused("文件为空：没有表头")
@@ -79,14 +99,23 @@ def _open_csv(path: Path) -> Source:
 
     def rows() -> Iterator[tuple[int, dict[str, Cell]]]:
         with fh:
-            try:
-                for cells in reader:
-                    if "".join(cells).strip():  # not a blank line
-                        yield reader.line_num, _row_dict(columns, cells)
-            except csv.Error as exc:
-                raise ImportRefused(f"第{reader.line_num}行CSV格式错误：{exc}") from exc
+            for cells in records:
+                if "".join(cells).strip():  # not a blank line
+                    yield reader.line_num, _row_dict(columns, cells)
 
     return Source(columns, rows(), max(lines - 1, 0), encoding)
+
+
+def _csv_records(reader: Any) -> Iterator[list[str]]:
+    """The reader's records, a malformed one or an over-long cell refusing the file with its line."""
+    try:
+        for cells in reader:
+            _refuse_if(long_cell(reader.line_num, cells))
+            yield cells
+    except csv.Error as exc:
+        if str(exc).startswith(_CSV_FIELD_TOO_LONG):
+            raise ImportRefused(cell_too_long(reader.line_num)) from exc
+        raise ImportRefused(f"第{reader.line_num}行CSV格式错误：{exc}") from exc
 
 
 def _first_nonblank(reader: Iterator[list[str]]) -> list[str] | None:
@@ -94,6 +123,11 @@ def _first_nonblank(reader: Iterator[list[str]]) -> list[str] | None:
         if any(c.strip() for c in cells):
             return cells
     return None
+
+
+def _refuse_if(problem: str | None) -> None:
+    if problem is not None:
+        raise ImportRefused(problem)
 
 
 # A row with more cells than headers keeps its extras under this key so validation can report it.
@@ -110,35 +144,58 @@ def _row_dict(columns: list[str], cells: Sequence[Cell]) -> dict[str, Cell]:
     return row
 
 
+def check_archive(path: Path) -> None:
+    """Refuse an XLSX archive whose declared sizes or compression ratios are out of bounds."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [Member(i.filename, i.file_size, i.compress_size) for i in archive.infolist()]
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ImportRefused(BROKEN_XLSX) from exc
+    _refuse_if(archive_problem(members))
+
+
 def _open_xlsx(path: Path) -> Source:
+    check_archive(path)
     try:
         # data_only=False: formula cells come back as "=..." so they can be refused, not trusted.
         book = load_workbook(path, read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportRefused("XLSX文件已损坏或不是Excel 2007及以上格式") from exc
+        raise ImportRefused(BROKEN_XLSX) from exc
     sheet = book.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
-    headers: list[str] | None = None
-    number = 0
-    for cells in values:
-        number += 1
-        if any(c not in (None, "") for c in cells):
-            headers = [str(c) if c is not None else "" for c in cells]
-            break
-    if headers is None:
+    if sheet.max_row and sheet.max_row > MAX_XLSX_ROWS:  # the sheet's own <dimension>, when it has one
+        book.close()
+        _refuse_if(too_many_rows(sheet.max_row, MAX_XLSX_ROWS))
+    values = _xlsx_rows(book, sheet.iter_rows(values_only=True))
+    first = next(((number, cells) for number, cells in values if any(c not in (None, "") for c in cells)), None)
+    if first is None:
         book.close()
         raise ImportRefused("表格为空：没有表头")
+    number, headers = first
     total = (sheet.max_row - number) if sheet.max_row else None
-    columns = [canonical_header(h) for h in headers]
+    columns = [canonical_header(str(h) if h is not None else "") for h in headers]
 
     def rows() -> Iterator[tuple[int, dict[str, Cell]]]:
-        nonlocal number
         try:
-            for cells in values:
-                number += 1
+            for line, cells in values:
                 if any(c not in (None, "") for c in cells):
-                    yield number, _row_dict(columns, cells)
+                    yield line, _row_dict(columns, cells)
         finally:
             book.close()
 
     return Source(columns, rows(), total, "xlsx")
+
+
+def _xlsx_rows(book: Any, values: Iterator[tuple[Cell, ...]]) -> Iterator[tuple[int, tuple[Cell, ...]]]:
+    """Numbered rows of the sheet; past Excel's row or cell limits, or a damaged part, the file is refused."""
+    number = 0
+    try:
+        for cells in values:
+            number += 1
+            _refuse_if(too_many_rows(number, MAX_XLSX_ROWS) or long_cell(number, cells))
+            yield number, cells
+    except ImportRefused:
+        book.close()
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:  # a part fails its CRC or does not parse
+        book.close()
+        raise ImportRefused(f"第{number + 1}行附近XLSX文件已损坏") from exc

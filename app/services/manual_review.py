@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, select, true, update
+from sqlalchemy import ColumnElement, Select, delete, func, select, true, update
 from sqlalchemy.orm import Session
 
 from app.domain.errors import UserError
@@ -21,11 +21,11 @@ from app.services import accounts, notify
 from app.services.photos import PhotoError, sanitize_image
 from app.services.staff import StaffView
 from app.services.timeutil import utc_naive
+from app.storage.locks import lock_holder
 from app.storage.models import (
     AuditEntry,
     Certificate,
     ManualReviewRequest,
-    Person,
     ReviewPhoto,
 )
 
@@ -60,15 +60,24 @@ def authorities_of(session: Session, person_id: int) -> list[str]:
     return sorted(rows)
 
 
-def open_request(session: Session, person_id: int) -> ManualReviewRequest | None:
-    """The person's pending request, if any (there is at most one)."""
-    return session.scalar(select(ManualReviewRequest).where(
-        ManualReviewRequest.person_id == person_id, ManualReviewRequest.state == "pending"))
+def _requests_of(person_id: int, openid: str) -> Select[tuple[ManualReviewRequest]]:
+    """Requests for one holder from one WeChat account.
+
+    Keyed by both: someone who registered as this holder from another account must neither block
+    the holder's own request nor show up on the holder's status page.
+    """
+    return select(ManualReviewRequest).where(ManualReviewRequest.person_id == person_id,
+                                             ManualReviewRequest.openid == openid)
 
 
-def latest_request(session: Session, person_id: int) -> ManualReviewRequest | None:
-    """The person's most recent request in any state."""
-    return session.scalar(select(ManualReviewRequest).where(ManualReviewRequest.person_id == person_id)
+def open_request(session: Session, person_id: int, openid: str) -> ManualReviewRequest | None:
+    """This account's pending request for the holder, if any (there is at most one)."""
+    return session.scalar(_requests_of(person_id, openid).where(ManualReviewRequest.state == "pending"))
+
+
+def latest_request(session: Session, person_id: int, openid: str) -> ManualReviewRequest | None:
+    """This account's most recent request for the holder, in any state."""
+    return session.scalar(_requests_of(person_id, openid)
                           .order_by(ManualReviewRequest.created_at.desc(), ManualReviewRequest.id.desc())
                           .limit(1))
 
@@ -105,9 +114,8 @@ def submit(session: Session, pii: PiiCipher, *, person_id: int, openid: str, sub
     """Store a new request with its encrypted photos and commit it before returning."""
     description = _check_text(session, person_id, sub)
     photos = clean_photos(sub.photos, max_photo_bytes)
-    # Lock the holder's row so two simultaneous submissions cannot both pass the "one open" check.
-    session.scalar(select(Person.id).where(Person.id == person_id).with_for_update())
-    if open_request(session, person_id) is not None:
+    lock_holder(session, person_id)  # two simultaneous submissions cannot both pass the "one open" check
+    if open_request(session, person_id, openid) is not None:
         session.rollback()
         raise ReviewError("您已有一个待审核的申请，请等待审核结果")
     at = utc_naive(now)
@@ -136,7 +144,7 @@ def median_decision_time(session: Session, sample: int = MEDIAN_SAMPLE) -> timed
 
 def visible_to(staff: StaffView) -> ColumnElement[bool]:
     """The WHERE clause limiting a reviewer to their own 签发机关 (admins see every request)."""
-    return true() if staff.is_admin else ManualReviewRequest.authority == staff.authority
+    return true() if staff.all_authorities else ManualReviewRequest.authority == staff.authority
 
 
 def pending_for(session: Session, staff: StaffView, limit: int = 200) -> list[ManualReviewRequest]:

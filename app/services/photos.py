@@ -25,7 +25,7 @@ class PhotoError(UserError):
 
 def sanitize_image(data: bytes, max_bytes: int = MAX_IMAGE_BYTES, box: tuple[int, int] | None = None,
                    ) -> tuple[bytes, str]:
-    """Decode a JPEG or PNG and re-encode it without metadata (EXIF, GPS); returns (bytes, mime)."""
+    """Decode a JPEG or PNG and re-encode it without any metadata; returns (bytes, mime)."""
     if len(data) > max_bytes:
         raise PhotoError(f"图片超过{max_bytes // (1024 * 1024)}MB，请压缩后重新上传")
     try:
@@ -43,8 +43,12 @@ def sanitize_image(data: bytes, max_bytes: int = MAX_IMAGE_BYTES, box: tuple[int
         raise PhotoError("文件不是有效的 JPEG 或 PNG 图片") from exc
     if box:
         image.thumbnail(box)
+    # Nothing of the original but its pixels: Pillow carries what it read (a JPEG comment, an ICC
+    # profile, PNG text) in `info`, and writes the comment back when saving a JPEG. Without it the
+    # new file has only its JFIF header, tables and image data: no EXIF/GPS, XMP, ICC or comment.
+    image.info.clear()
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=88, optimize=True)  # fresh file: no EXIF, no GPS, no comments
+    image.save(out, "JPEG", quality=88, optimize=True)
     return out.getvalue(), "image/jpeg"
 
 

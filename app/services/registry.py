@@ -76,6 +76,7 @@ class StoredCertificate:
     issuing_authority: str
     authority_code: str
     admin_state: str | None
+    suspended_until: date | None
     photo_id: int | None
     reviews: tuple[StoredReview, ...] = ()
 
@@ -136,6 +137,7 @@ def facts_of(cert: Certificate | StoredCertificate, current_version: int | None 
         valid_until=cert.valid_until,
         reviews=tuple(RenewalReview(r.due_date, r.done_date) for r in cert.reviews),
         admin_state=cert.admin_state,  # type: ignore[arg-type]
+        suspended_until=cert.suspended_until,
         superseded_by_version=superseded,
     )
 

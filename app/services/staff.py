@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,7 +16,11 @@ from app.domain.errors import UserError
 from app.services.timeutil import utc_naive
 from app.storage.models import Staff
 
-ROLES = ("reviewer", "admin")
+# reviewer: 人工审核 and corrections; operator: imports and certificate administration; admin: staff,
+# settings and approving irreversible actions; inspector: 执法人员 who check certificates on site.
+ROLES = ("reviewer", "operator", "admin", "inspector")
+ROLE_LABELS = {"reviewer": "审核员", "operator": "业务员", "admin": "管理员", "inspector": "执法人员"}
+ALL_AUTHORITIES = "*"  # an account of the city bureau that sees every 签发机关
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
@@ -41,40 +46,76 @@ class StaffView:
 
     id: int
     username: str
-    role: str
-    authority: str
+    roles: frozenset[str]
+    authority: str  # canonical 签发机关, or ALL_AUTHORITIES
+
+    def has(self, *roles: str) -> bool:
+        """Whether the account holds any of these roles."""
+        return not self.roles.isdisjoint(roles)
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return "admin" in self.roles
+
+    @property
+    def all_authorities(self) -> bool:
+        return self.authority == ALL_AUTHORITIES
+
+    def sees(self, authority: str) -> bool:
+        """Whether a record of this 签发机关 is within the account's scope (else it is a 404)."""
+        return self.all_authorities or authority == self.authority
+
+    @property
+    def scope_label(self) -> str:
+        return "全部签发机关" if self.all_authorities else self.authority
+
+    @property
+    def role_labels(self) -> str:
+        return "、".join(ROLE_LABELS[r] for r in ROLES if r in self.roles)
 
 
 def view_of(staff: Staff) -> StaffView:
     """A detached, read-only copy of a staff row."""
-    return StaffView(staff.id, staff.username, staff.role, staff.authority)
+    return StaffView(staff.id, staff.username, parse_roles(staff.roles), staff.authority)
+
+
+def parse_roles(text: str) -> frozenset[str]:
+    """The stored role set (unknown names are dropped rather than trusted)."""
+    return frozenset(r for r in text.split(",") if r in ROLES)
+
+
+def roles_text(roles: Iterable[str]) -> str:
+    """A role set as stored: known roles only, in ROLES order; raises StaffError when empty or unknown."""
+    wanted = set(roles)
+    unknown = wanted - set(ROLES)
+    if unknown or not wanted:
+        raise StaffError(f"roles must be one or more of {', '.join(ROLES)}")
+    return ",".join(r for r in ROLES if r in wanted)
 
 
 def canonical_authority(name: str, catalogue: Catalogue | None = None) -> str:
-    """The 签发机关's canonical name; unknown names are refused so a typo cannot hide requests."""
+    """The 签发机关's canonical name (or "*" for all); unknown names are refused so a typo cannot hide
+    requests."""
+    if name.strip() in (ALL_AUTHORITIES, "全部"):
+        return ALL_AUTHORITIES
     found = (catalogue or Catalogue.load_default()).authority(name.strip())
     if found is None:
         raise StaffError(f"unknown issuing authority {name!r} (see app/domain/data/authorities.json)")
     return found.name
 
 
-def create_staff(session: Session, username: str, password: str, role: str, authority: str,
+def create_staff(session: Session, username: str, password: str, roles: Iterable[str] | str, authority: str,
                  now: datetime) -> Staff:
     """Add a staff account; the password is stored only as a scrypt hash."""
     if not USERNAME_PATTERN.match(username):
         raise StaffError("username must be 3-64 letters, digits, '.', '_' or '-'")
-    if role not in ROLES:
-        raise StaffError(f"role must be one of {', '.join(ROLES)}")
+    stored_roles = roles_text([roles] if isinstance(roles, str) else roles)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise StaffError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
     if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
         raise StaffError(f"username {username!r} is already taken")
     staff = Staff(username=username, password_hash=generate_password_hash(password, method="scrypt"),
-                  role=role, authority=canonical_authority(authority), active=True, failed_logins=0,
+                  roles=stored_roles, authority=canonical_authority(authority), active=True, failed_logins=0,
                   created_at=utc_naive(now))
     session.add(staff)
     session.flush()

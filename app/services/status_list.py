@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, not_, or_, select
 from sqlalchemy.orm import Session
 
 from app.domain.keyring import SigningKey
@@ -28,9 +28,12 @@ _ADMIN = {"suspended": ListedStatus.SUSPENDED, "revoked": ListedStatus.REVOKED, 
 
 def listed_entries(session: Session, today: date) -> dict[bytes, ListedStatus]:
     """Entry hash -> reason for every listed certificate version (superseded wins, as in status rules)."""
+    ended = and_(Certificate.admin_state == "suspended", Certificate.suspended_until.is_not(None),
+                 Certificate.suspended_until <= today)  # (NULL would make the whole test NULL: dropped)
     rows = session.execute(
         select(Certificate.public_id, Certificate.version, Certificate.admin_state, Certificate.is_current)
-        .where(or_(Certificate.is_current.is_(False), Certificate.admin_state.in_(tuple(_ADMIN))))
+        .where(or_(Certificate.is_current.is_(False),
+                   and_(Certificate.admin_state.in_(tuple(_ADMIN)), not_(ended))))
         .execution_options(yield_per=10_000)
     )
     entries: dict[bytes, ListedStatus] = {}

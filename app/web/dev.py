@@ -22,6 +22,7 @@ from wechatpy.crypto import WeChatCrypto
 from app.config import Settings
 from app.devtools.fake_faceid import FakeFaceIdState, create_fake_faceid_blueprint
 from app.devtools.fake_wechat import FakeWeChatState, create_fake_wechat_blueprint
+from app.web.bodylimit import body_limit
 from menus import build_menu
 
 DEFAULT_OPENID = "o-simulator-0001"
@@ -68,6 +69,7 @@ def send() -> Response | tuple[Response, int]:
 
 
 @bp.post("/decode")
+@body_limit(MAX_QR_BYTES + 64 * 1024)  # the image and its multipart wrapping
 def decode_qr() -> Response | tuple[Response, int]:
     """Read the QR code in an uploaded image (zxing-cpp) so it can be 'scanned'."""
     upload = request.files.get("image")

@@ -16,12 +16,13 @@ from app.services.ratelimit import Hit, Rule
 from app.services.timeutil import china_text
 from app.storage.models import Person
 from app.web import deps
+from app.web.bodylimit import body_limit
 from app.web.filters import duration_text
 from app.web.h5.session import current_openid, registered_person, require_wechat_user
-from app.web.security import upload_limit
 
 bp = Blueprint("review", __name__, url_prefix="/h5/review")
-# Attempts per openid per China day, bad uploads included; one open request per person bounds storage.
+# Attempts per openid per China day, bad uploads included; one open request per holder and account
+# bounds storage.
 SUBMITS = Rule("review_submit:openid", limit=20, window=86400)
 FORM_OVERHEAD = 256 * 1024  # multipart boundaries and the text fields around the three photos
 
@@ -56,18 +57,18 @@ def _not_registered() -> tuple[str, int]:
 @require_wechat_user
 def new() -> BaseResponse | tuple[str, int]:
     """The form; a worker with a pending request is shown its status instead."""
-    db = deps.db_session()
+    db, openid = deps.db_session(), current_openid() or ""
     person = registered_person(db)
     if person is None:
         return _not_registered()
-    if manual_review.open_request(db, person.id) is not None:
+    if manual_review.open_request(db, person.id, openid) is not None:
         return redirect(url_for("review.status"))
     return _form(person)
 
 
 @bp.post("/new")
 @require_wechat_user
-@upload_limit(_body_limit)
+@body_limit(_body_limit)
 def submit() -> BaseResponse | tuple[str, int]:
     """Validate, store durably, then show the status page."""
     db, openid = deps.db_session(), current_openid()
@@ -99,11 +100,11 @@ def too_large(_error: Exception) -> tuple[str, int]:
 @require_wechat_user
 def status() -> BaseResponse | tuple[str, int]:
     """待审核 / 已通过 / 已驳回 with the reason, and how long reviews usually take."""
-    db = deps.db_session()
+    db, openid = deps.db_session(), current_openid() or ""
     person = registered_person(db)
     if person is None:
         return _not_registered()
-    latest = manual_review.latest_request(db, person.id)
+    latest = manual_review.latest_request(db, person.id, openid)
     if latest is None:
         return redirect(url_for("review.new"))
     return render_template(

@@ -3,20 +3,22 @@
 Flask-WTF's CSRFProtect checks POST/PUT/PATCH/DELETE requests. It is run from our own before_request
 hook (WTF_CSRF_CHECK_DEFAULT off) so the exemptions are explicit path prefixes rather than blueprint
 names: the WeChat webhook (authenticated by WeChat's signature), the JSON APIs (no cookies, own
-authentication) and the loopback fakes of WeChat and FaceID (development only).
+authentication), the ID check on the /v/ verification page (it compares a typed number with the
+code's own data, stores and changes nothing and uses no session: app/web/verify.py) and the
+loopback fakes of WeChat and FaceID (development only).
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g, render_template, request
+from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from app.web import bodylimit
+
 CSRF_EXEMPT_PATHS = ("/wechat",)
-CSRF_EXEMPT_PREFIXES = ("/wechat/", "/api/", "/dev/fake-wechat", "/dev/fake-faceid")
+CSRF_EXEMPT_PREFIXES = ("/wechat/", "/api/", "/v/", "/V/", "/dev/fake-wechat", "/dev/fake-faceid")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Only our own host: no CDN, no external script, no framing (clickjacking of the back office).
 # An inline <script> runs only with the page's nonce: <script nonce="{{ csp_nonce() }}">.
@@ -32,25 +34,6 @@ def content_security_policy(nonce: str | None = None, extra_scripts: str = "") -
     """The policy with this response's nonce, if any, and extra script-src sources."""
     return CONTENT_SECURITY_POLICY.format(nonce=(f" 'nonce-{nonce}'" if nonce else "") + extra_scripts)
 csrf = CSRFProtect()
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def upload_limit(limit: Callable[[], int]) -> Callable[[F], F]:
-    """Let a view accept a body larger than MAX_CONTENT_LENGTH (e.g. three 5 MB photos).
-
-    Applied before the CSRF check parses the form, which is why it is a marker and not a hook.
-    """
-    def mark(view: F) -> F:
-        view.upload_limit = limit  # type: ignore[attr-defined]
-        return view
-    return mark
-
-
-def _apply_upload_limit() -> None:
-    view = current_app.view_functions.get(request.endpoint or "")
-    limit = getattr(view, "upload_limit", None)
-    if limit is not None:
-        request.max_content_length = limit()
 
 
 def is_exempt(path: str) -> bool:
@@ -59,8 +42,8 @@ def is_exempt(path: str) -> bool:
 
 
 def _protect() -> None:
-    """Check the CSRF token of an unsafe request unless its path is exempt."""
-    _apply_upload_limit()
+    """Apply the body limit, then check the CSRF token of an unsafe request unless its path is exempt."""
+    bodylimit.enforce()
     if request.method in UNSAFE_METHODS and not is_exempt(request.path):
         csrf.protect(apply_exemptions=True)  # views marked @csrf.exempt are skipped too
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.domain.idnumber import IdNumberError, normalize_id_number
 from app.domain.names import PersonNameError
@@ -20,6 +21,8 @@ from app.services import verdict_texts as texts
 from app.services.ratelimit import Hit, Rule
 from app.services.verification import CERT_NUMBER, EXPIRED_LIVE_CODE, GENUINE, Verdict
 from app.web import deps
+from app.web.bodylimit import body_limit
+from app.web.errors import render_error
 
 bp = Blueprint("verify", __name__)
 
@@ -64,7 +67,13 @@ def page(token: str) -> Response:
 @bp.post("/v/<path:token>")
 @bp.post("/V/<path:token>")
 def check_id_number(token: str) -> Response:
-    """The inspector types the ID number from the holder's ID card: 一致 or 不一致 (no database)."""
+    """The inspector types the ID number from the holder's ID card: 一致 or 不一致 (no database).
+
+    No CSRF token (/v/ is exempt in app/web/security.py): the answer is computed from the code
+    itself, nothing is stored or changed and no session is involved, so a forged cross-site post
+    could learn or do nothing. (With a token, Flask-WTF's https referrer check refused every post:
+    the page sends no Referer, by design.)
+    """
     verdict = _verdict(token)
     raw = request.form.get("id_number", "")[:40]
     if verdict.claims is None:
@@ -106,6 +115,7 @@ def _api_error(status: int, code: str, message: str) -> tuple[Response, int]:
 
 
 @bp.post("/api/verify")
+@body_limit(MAX_API_BODY)
 def api_verify() -> Any:
     """{"token": ...} or {"text": <the whole QR text>} -> the verdict as JSON; a bare certificate
     number is looked up only with {"name": <the holder's name>} too."""
@@ -114,8 +124,6 @@ def api_verify() -> Any:
         response, status = _api_error(429, "rate_limited", "请求过于频繁，请稍后再试")
         response.headers["Retry-After"] = str(refused.seconds)
         return response, status
-    if (request.content_length or 0) > MAX_API_BODY:
-        return _api_error(413, "too_large", "请求内容过大")
     body = request.get_json(silent=True)
     value = body.get("token", body.get("text")) if isinstance(body, dict) else None
     if not isinstance(value, str) or not value.strip():
@@ -142,6 +150,14 @@ def _number_and_name(asked: Verdict, number: str, name: str) -> Any:
     if not found:
         answer.update(headline=texts.CERT_NUMBER_NO_MATCH_HEADLINE, explanation=texts.CERT_NUMBER_NO_MATCH)
     return jsonify(answer)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_exc: RequestEntityTooLarge) -> Response | tuple[Response, int]:
+    """413 before the view runs (app/web/bodylimit.py): the API's JSON error, the page's Chinese page."""
+    if request.path.startswith("/api/"):
+        return _api_error(413, "too_large", "请求内容过大")
+    return render_error(413)
 
 
 @bp.get("/.well-known/jwks.json")

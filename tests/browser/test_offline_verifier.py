@@ -80,6 +80,7 @@ def test_in_flight_mode_every_vector_gets_the_python_verifiers_verdict(browser: 
     context.set_offline(True)
     site.log.down = True  # and the server answers nothing: only the phone's copies can serve the page
     try:
+        page.wait_for_function("() => !navigator.onLine")  # the emulation has reached the page (loaded CI)
         seen = len(site.log.seen)
         page.reload()
         page.wait_for_selector("body[data-ready='1']")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from app import create_app
+from app.config import replace
+from app.devtools.loopback import serve_in_thread
+from app.integrations.kvstore import MemoryStore
 from app.services import certificate_files
 from app.services.registry import status_of
 from app.storage.models import Certificate, Person
@@ -73,3 +78,36 @@ def test_the_inspector_can_check_an_id_number_on_the_page(live_server: LiveServe
     page.click("button[type=submit]")
     assert "一致：身份证号码与证书持证人相符" in page.locator("#id-check").inner_text()
     page.screenshot(path=str(SHOTS / "verify-id-check.png"), full_page=True)
+
+
+class AsNginxForwards:
+    """What nginx in front of the app adds: the client's address and that it came over https."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        environ["HTTP_X_FORWARDED_FOR"] = "198.51.100.7"
+        environ["HTTP_X_FORWARDED_PROTO"] = "https"
+        return self.app(environ, start_response)
+
+
+@pytest.fixture
+def behind_https_proxy(live_server: LiveServer) -> Iterator[str]:
+    """The live server's data served as production serves it: trusted_proxies = 1, TLS at the proxy."""
+    settings = replace(live_server.app.config["SETTINGS"], server={"trusted_proxies": 1})
+    app = create_app(settings, store=MemoryStore())
+    with serve_in_thread(AsNginxForwards(app)) as server:
+        yield server.url
+    app.extensions["db"].engine.dispose()
+
+
+def test_the_id_check_works_when_the_page_is_served_over_https(
+        live_server: LiveServer, behind_https_proxy: str, page: Any) -> None:
+    code, id_number = _valid_certificate(live_server)
+    page.goto(behind_https_proxy + "/" + code.split("://", 1)[1].split("/", 1)[1])  # the code's path
+    page.fill("input[name=id_number]", id_number)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert page.title() == "证书核验结果"  # not "页面已过期", the CSRF refusal
+    assert "一致：身份证号码与证书持证人相符" in page.locator("#id-check").inner_text()

@@ -105,7 +105,7 @@ def csrf_from(html: str) -> str:
 def make_staff(app: Flask, username: str, role: str = "reviewer", authority: str = CHONGQING) -> int:
     """A staff account with the standard test password."""
     with app.extensions["db"].session() as session:
-        staff = create_staff(session, username, PASSWORD, role, authority, app.extensions["clock"].now())
+        staff = create_staff(session, username, PASSWORD, role.split(","), authority, app.extensions["clock"].now())
         return staff.id
 
 
@@ -132,6 +132,53 @@ def png_with_exif() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (200, 150), "#80a0c0").save(out, "PNG", exif=exif)
     return out.getvalue()
+
+
+SECRETS_IN_METADATA = (b"<script>", b"SecretCam", b"29.5630N", b"Jiefangbei", b"CustomProfileNote")
+
+
+def jpeg_with_metadata() -> bytes:
+    """A JPEG carrying every kind of metadata segment, each with text that must not survive.
+
+    COM (a script tag and GPS text), APP1 EXIF (camera and GPS), APP1 XMP (GPS), APP2 ICC (a profile
+    with a custom description) and APP13 Photoshop/IPTC (a street name).
+    """
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"  # Make
+    exif[0x8825] = {1: "N", 2: (29.0, 33.0, 0.0)}  # GPS IFD: latitude
+    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           b'<rdf:Description exif:GPSLatitude="29.5630N"/></rdf:RDF></x:xmpmeta>')
+    out = io.BytesIO()
+    Image.new("RGB", (200, 150), "#a08060").save(
+        out, "JPEG", comment=b"<script>alert(1)</script> GPS 29.5630N 106.5516E", exif=exif, xmp=xmp,
+        icc_profile=_icc_profile_with_note())
+    record = b"\x1c\x02\x5c\x00\x0aJiefangbei\x00"  # IPTC 2:92, sub-location
+    iptc = b"Photoshop 3.0\x00" + b"8BIM\x04\x04\x00\x00" + len(record).to_bytes(4, "big") + record
+    app13 = b"\xff\xed" + (len(iptc) + 2).to_bytes(2, "big") + iptc
+    data = out.getvalue()
+    return data[:2] + app13 + data[2:]
+
+
+def _icc_profile_with_note() -> bytes:
+    """The sRGB profile with a text tag appended to its bytes (decoders keep the segment whole)."""
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    return profile + b"CustomProfileNote"
+
+
+def jpeg_segments(data: bytes) -> list[tuple[int, bytes]]:
+    """The marker segments of a JPEG up to the image data, as (marker, payload)."""
+    assert data[:2] == b"\xff\xd8", "not a JPEG"
+    segments, at = [], 2
+    while at < len(data):
+        marker = data[at + 1]
+        length = int.from_bytes(data[at + 2:at + 4], "big")
+        segments.append((marker, data[at + 4:at + 2 + length]))
+        if marker == 0xDA:  # start of scan: entropy-coded data follows
+            break
+        at += 2 + length
+    return segments
 
 
 def submit_form(client: FlaskClient, authority: str = CHONGQING, description: str = "公安库里没有我的照片",

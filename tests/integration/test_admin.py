@@ -187,10 +187,27 @@ def test_a_reviewer_of_another_authority_gets_404_for_the_request_and_its_photos
     assert _request(app, request_id).state == "pending"
 
 
-def test_an_admin_sees_every_authority(app: Flask, client: FlaskClient, pending: tuple[Holder, int]) -> None:
-    make_staff(app, "boss", role="admin", authority=SICHUAN)
+def test_an_account_of_all_authorities_sees_every_request(app: Flask, client: FlaskClient,
+                                                          pending: tuple[Holder, int]) -> None:
+    make_staff(app, "boss", role="reviewer,admin", authority="*")
     staff_login(client, "boss")
     assert client.get(f"/admin/requests/{pending[1]}").status_code == 200
+
+
+def test_an_admin_of_another_authority_does_not(app: Flask, client: FlaskClient,
+                                                pending: tuple[Holder, int]) -> None:
+    make_staff(app, "sichuan.boss", role="reviewer,admin", authority=SICHUAN)
+    staff_login(client, "sichuan.boss")
+    assert client.get(f"/admin/requests/{pending[1]}").status_code == 404
+
+
+def test_an_account_without_the_reviewer_role_cannot_open_the_queue(app: Flask, client: FlaskClient,
+                                                                  pending: tuple[Holder, int]) -> None:
+    make_staff(app, "operator.li", role="operator")
+    staff_login(client, "operator.li")
+    assert client.get("/admin/queue").status_code == 403
+    assert client.get(f"/admin/requests/{pending[1]}").status_code == 403
+    assert client.get("/admin/").status_code == 200
 
 
 def test_photos_are_not_served_to_anyone_signed_out(app: Flask, client: FlaskClient,

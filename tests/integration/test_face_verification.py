@@ -190,20 +190,44 @@ def test_attempts_per_holder_per_day_are_capped(h5_app: Flask, registered: Worke
     assert registered.start_face().status_code == 302
 
 
-def test_the_cap_follows_the_holder_not_the_wechat_account(
+def test_another_account_cannot_use_up_the_holders_own_face_checks(
         h5_app: Flask, holders: list[DemoPerson], worker: Callable[[str], Worker]) -> None:
-    h5_app.config["SETTINGS"] = replace(h5_app.config["SETTINGS"], faceid={"daily_attempts": 2})
+    cap = h5_app.config["SETTINGS"].faceid.daily_attempts
+    intruder, holder = worker("o-intruder"), worker("o-holder")
+    intruder.sign_in()
+    intruder.register(holders[0])  # knows the name and ID number
+    for _ in range(cap):
+        intruder.get(intruder.liveness(intruder.start_face(), "liveness_failed"))
+    assert intruder.start_face().status_code == 429
+    holder.sign_in()
+    holder.register(holders[0])
+    assert "人脸核身通过" in holder.verify_face("pass").text
+
+
+def test_all_accounts_together_stop_at_the_holders_cap(
+        h5_app: Flask, holders: list[DemoPerson], worker: Callable[[str], Worker]) -> None:
+    h5_app.config["SETTINGS"] = replace(h5_app.config["SETTINGS"],
+                                        faceid={"daily_attempts": 1, "daily_attempts_per_holder": 2})
     for openid in ("o-one", "o-two"):
         someone = worker(openid)
         someone.sign_in()
         someone.register(holders[0])
-        someone.start_face()
+        assert someone.start_face().status_code == 302
     third = worker("o-three")
     third.sign_in()
     third.register(holders[0])
-    assert third.start_face().status_code == 429
+    refused = third.start_face()
+    assert refused.status_code == 429
+    assert MESSAGES["holder_cap"] in refused.text and REVIEW_LINK in refused.text
     with h5_app.extensions["db"].session() as db:
         assert db.scalar(select(func.count()).select_from(FaceAttempt)) == 2
+
+
+def test_reloading_the_return_page_after_passing_shows_the_binding(registered: Worker) -> None:
+    assert "人脸核身通过" in registered.verify_face("pass").text
+    again = registered.get("/h5/face/return")
+    assert "已完成身份核验" in again.text and MESSAGES["bound"] in again.text
+    assert "核身未通过" not in again.text and MESSAGES["no_attempt"] not in again.text
 
 
 def test_only_this_users_attempt_counts_on_return(

@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.clock import FixedClock
 from app.services import manual_review
 from app.services.manual_review import PHOTO_CONTEXT
-from app.storage.models import AuditEntry, ManualReviewRequest, ReviewPhoto
+from app.storage.models import AuditEntry, ManualReviewRequest, ReviewPhoto, WechatUser
 from tests.integration.review_fixtures import (
     CHONGQING,
+    SECRETS_IN_METADATA,
     SICHUAN,
     Holder,
     add_certificate,
     csrf_from,
     import_holder,
     jpeg_bytes,
+    jpeg_segments,
+    jpeg_with_metadata,
     png_with_exif,
     sign_in_worker,
     submit_form,
@@ -103,6 +107,26 @@ def test_the_service_itself_refuses_a_second_open_request(app: Flask, worker: Ho
     assert len(_requests(app)) == 1
 
 
+def test_another_accounts_requests_neither_block_nor_show_on_the_holders_pages(
+        app: Flask, client: FlaskClient, worker: Holder) -> None:
+    """Someone who registered as this holder from another WeChat account files requests first."""
+    with app.extensions["db"].session() as session:
+        session.add(WechatUser(openid="o-intruder", claimed_person_id=worker.person_id))
+    intruder = app.test_client()
+    sign_in_worker(intruder, "o-intruder")
+    assert submit_form(intruder)[0] == 302
+    with app.extensions["db"].session() as session:
+        session.execute(update(ManualReviewRequest).values(state="rejected", reason="照片与本人不符"))
+    assert client.get("/h5/review").headers["Location"].endswith("/h5/review/new")  # nothing of his own
+    assert submit_form(intruder)[0] == 302  # pending again
+    status, location, _ = submit_form(client)
+    assert status == 302 and location.endswith("/h5/review?submitted=1")
+    page = client.get("/h5/review").get_data(as_text=True)
+    assert "待审核" in page and "照片与本人不符" not in page
+    assert sorted((r.openid, r.state) for r in _requests(app)) == [
+        ("o-intruder", "pending"), ("o-intruder", "rejected"), (worker.openid, "pending")]
+
+
 @pytest.mark.parametrize(("photos", "message"), [
     ({}, "请上传手持身份证的本人照片"),
     ({"holding_id": b"%PDF-1.7 not an image"}, "手持身份证照片：文件不是有效的 JPEG 或 PNG 图片"),
@@ -135,15 +159,19 @@ def test_an_upload_larger_than_the_whole_form_allows_gets_a_chinese_page(app: Fl
     assert _requests(app) == []
 
 
-def test_exif_and_gps_do_not_survive_the_upload(app: Flask, client: FlaskClient, worker: Holder) -> None:
-    original = png_with_exif()
+@pytest.mark.parametrize("make", [png_with_exif, jpeg_with_metadata])
+def test_no_metadata_survives_the_upload(app: Flask, client: FlaskClient, worker: Holder,
+                                         make: Callable[[], bytes]) -> None:
+    original = make()
     assert b"SecretCam" in original
     status, _, _ = submit_form(client, photos={"holding_id": original})
     assert status == 302
     [photo] = _photos(app)
     plain = app.extensions["pii"].decrypt(photo.data_enc, PHOTO_CONTEXT)
     image = Image.open(io.BytesIO(plain))
-    assert image.format == "JPEG" and not image.getexif() and b"SecretCam" not in plain
+    assert image.format == "JPEG" and not image.getexif()
+    assert not [secret for secret in SECRETS_IN_METADATA if secret in plain]
+    assert not [marker for marker, _ in jpeg_segments(plain) if marker == 0xFE or 0xE1 <= marker <= 0xEF]
 
 
 def test_the_form_without_a_csrf_token_is_refused_and_nothing_is_stored(app: Flask, client: FlaskClient,

@@ -23,7 +23,7 @@ from app.services.demo import HEADERS, generate_rows
 from app.services.importer import ImportOptions, import_file
 from app.services.registry import cert_lookup_hash, id_lookup_hash
 from app.storage.db import Base, Database
-from app.storage.models import Person
+from app.storage.models import FaceAttempt, Person
 from tests.integration.test_import import GOOD
 
 
@@ -170,10 +170,38 @@ def test_0008_downgrade_refuses_what_the_old_schema_cannot_hold(app: Flask, tmp_
         writer.writeheader()
         writer.writerows([GOOD, welding])
     import_file(path, database, app.extensions["pii"], Catalogue.load_default(), ImportOptions())
+    downgrade(database, "0008_certificate_identity")  # the later revisions step back on their own
     with pytest.raises(RuntimeError, match="cannot downgrade below 0008"):
         downgrade(database, OLD)
     with database.engine.connect() as conn:  # nothing was changed
         assert MigrationContext.configure(conn).get_current_revision() == "0008_certificate_identity"
+    upgrade(database)
     with database.session() as session:
         assert len(registry.find_by_id_and_name(session, app.extensions["pii"], GOOD["证件号码"], "张伟",
                                                 date(2026, 11, 28))) == 2
+
+
+def test_0009_lets_a_face_attempt_wait_for_its_biztoken_and_steps_back_down(
+        at_head_afterwards: Database) -> None:
+    """Up: a reserved attempt has no BizToken yet. Down: reservations that never started are dropped."""
+    database = at_head_afterwards
+    with database.session() as session:
+        person = Person(id_hash="ab" * 16, id_number_enc=b"x", id_masked="1101**********002X", name="张伟",
+                        gender="男")
+        session.add(person)
+        session.flush()
+        for token, state in ((None, "reserved"), ("BIZ-1", "started")):
+            session.add(FaceAttempt(openid="o-1", person_id=person.id, biz_token=token, nonce="n", state=state,
+                                    day=date(2026, 11, 28)))
+    downgrade(database, "0008_certificate_identity")
+    with database.engine.connect() as conn:
+        assert list(conn.execute(text("SELECT biz_token, state FROM face_attempts"))) == [("BIZ-1", "started")]
+        [column] = [c for c in inspect(conn).get_columns("face_attempts") if c["name"] == "biz_token"]
+        assert column["nullable"] is False
+    upgrade(database)
+    with database.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+    with database.session() as session:
+        session.add(FaceAttempt(openid="o-2", person_id=person.id, biz_token=None, nonce="m", state="reserved",
+                                day=date(2026, 11, 28)))

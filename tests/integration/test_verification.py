@@ -241,13 +241,19 @@ def test_the_api_is_rate_limited_per_client_ip(keyed_app: Flask) -> None:
 def test_the_id_number_check_says_match_or_mismatch(keyed_app: Flask, showcase: list[DemoPerson]) -> None:
     holder, client = showcase[VALID], keyed_app.test_client()
     path = path_of(printed_text(keyed_app, holder))
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)  # type: ignore[union-attr]
-    answers = {number: client.post(path, data={"csrf_token": csrf, "id_number": number}).text
+    answers = {number: client.post(path, data={"id_number": number}).text
                for number in (holder.id_number.lower(), "11010519491231002X", "12345")}
     assert "一致：身份证号码与证书持证人相符" in answers[holder.id_number.lower()]
     assert "不一致" in answers["11010519491231002X"]
     assert "号码格式不正确" in answers["12345"]
-    assert client.post(path, data={"id_number": holder.id_number}).status_code == 400  # no CSRF token
+
+
+def test_the_verification_page_gives_the_inspector_no_cookie(keyed_app: Flask, showcase: list[DemoPerson]) -> None:
+    """The ID check is a comparison with the code's own data: no session, so no cookie to set."""
+    path = path_of(printed_text(keyed_app, showcase[VALID]))
+    client = keyed_app.test_client()
+    for response in (client.get(path), client.post(path, data={"id_number": showcase[VALID].id_number})):
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers
 
 
 def test_the_jwks_publishes_ed25519_public_keys_only(keyed_app: Flask) -> None:
@@ -284,3 +290,21 @@ def test_a_revocation_reaches_the_page_at_once(keyed_app: Flask, showcase: list[
         session.execute(update(Certificate).where(Certificate.id == cert.id).values(admin_state="revoked"))
     assert headline(open_page(keyed_app, text)) == "证书真实，但已撤销"
     assert status_entry(cert.public_id, cert.version)  # the same id feeds the status list
+
+
+def test_a_suspension_ends_by_itself_on_its_end_day_on_the_page_and_in_the_status_list(
+        keyed_app: Flask, showcase: list[DemoPerson], clock: FixedClock) -> None:
+    from app.services import status_list
+
+    cert = certificate_of(keyed_app, showcase[SUSPENDED])
+    text = printed_text(keyed_app, showcase[SUSPENDED])
+    with keyed_app.extensions["db"].session() as session:
+        session.execute(update(Certificate).where(Certificate.id == cert.id).values(
+            suspended_until=clock.today() + timedelta(days=1)))
+    assert headline(open_page(keyed_app, text)) == "证书真实，但已暂扣"
+    entry = status_entry(cert.public_id, cert.version)
+    with keyed_app.extensions["db"].session() as session:
+        assert entry in status_list.listed_entries(session, clock.today())
+        assert entry not in status_list.listed_entries(session, clock.today() + timedelta(days=1))
+    clock.moment += timedelta(days=1)
+    assert headline(open_page(keyed_app, text)) == "证书真实有效"

@@ -79,3 +79,10 @@ def test_all_labels_holds_every_chinese_string_for_the_font_check() -> None:
     labels = CAT.all_labels()
     assert {"电工作业", "煤矿采煤机（掘进机）操作作业", "安全生产管理人员", "四川省应急管理厅"} <= labels
     assert "特种作业操作证" in labels
+
+
+def test_an_authority_carries_the_phone_holders_and_inspectors_are_told_to_call() -> None:
+    catalogue = Catalogue.load_default()
+    chongqing = catalogue.authority("重庆市应急管理局")
+    assert chongqing is not None and chongqing.phone == "023-67611082"  # 渝应急发〔2022〕74号
+    assert all(a.phone is None or a.phone.replace("-", "").isdigit() for a in catalogue.authorities)

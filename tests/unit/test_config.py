@@ -47,6 +47,11 @@ def test_a_complete_production_configuration_is_accepted() -> None:
     ({"redis": {"retry_interval": "1s"}}, "redis.retry_interval"),
     ({"signing": {"live_code_ttl": 300}}, "signing.live_code_ttl"),  # a screenshot would verify for 5 minutes
     ({"signing": {"live_code_ttl": 5}}, "signing.live_code_ttl"),
+    ({"faceid": {"daily_attempts": 0}}, "faceid.daily_attempts"),
+    ({"faceid": {"daily_attempts": 6, "daily_attempts_per_holder": 5}}, "faceid.daily_attempts"),
+    ({"server": {"proxy_addresses": "127.0.0.1"}}, "server.proxy_addresses"),
+    ({"server": {"proxy_addresses": ["10.0.0.300"]}}, "server.proxy_addresses"),
+    ({"server": {"trusted_proxies": 1, "proxy_addresses": []}}, "server.proxy_addresses"),
 ])
 def test_a_bad_value_is_an_error_naming_the_key(mapping: dict[str, dict[str, object]], named: str) -> None:
     with pytest.raises(ConfigError, match=named.replace("[", r"\[").replace("]", r"\]")):
@@ -107,6 +112,11 @@ def test_the_example_file_documents_every_key_and_refuses_its_placeholders() -> 
     assert documented == known
     with pytest.raises(ConfigError, match="config: "):
         load(example)  # production with CHANGE-ME placeholders must not start
+
+
+def test_proxy_addresses_take_addresses_and_networks() -> None:
+    settings = from_mapping({"server": {"trusted_proxies": 1, "proxy_addresses": ["10.0.0.0/8", "::1"]}})
+    assert settings.server.proxy_addresses == ("10.0.0.0/8", "::1")
 
 
 def test_startup_with_a_bad_file_prints_one_line_naming_the_key(tmp_path: Path) -> None:

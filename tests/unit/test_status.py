@@ -110,6 +110,24 @@ def test_a_safety_management_certificate_ignores_reviews() -> None:
     assert certificate_status(facts, D(2023, 4, 15), CALENDAR).code == StatusCode.VALID
 
 
+@pytest.mark.parametrize(("on", "code"), [
+    (D(2025, 2, 28), StatusCode.SUSPENDED),  # the last day of the suspension
+    (D(2025, 3, 1), StatusCode.VALID),  # the end day: valid again with no one acting
+])
+def test_a_suspension_with_an_end_day_lifts_itself(on: dt.date, code: StatusCode) -> None:
+    facts = dataclasses.replace(NEW_CERT, admin_state="suspended", suspended_until=D(2025, 3, 1))
+    result = certificate_status(facts, on, CALENDAR)
+    assert result.code == code
+    if code == StatusCode.SUSPENDED:
+        assert "2025年3月1日起恢复" in result.detail
+
+
+def test_a_suspension_after_its_end_still_yields_to_expiry() -> None:
+    facts = dataclasses.replace(NEW_CERT, admin_state="suspended", suspended_until=D(2040, 1, 1))
+    assert certificate_status(facts, D(2039, 1, 1), CALENDAR).code == StatusCode.SUSPENDED  # beats expired
+    assert certificate_status(facts, D(2040, 1, 2), CALENDAR).code == StatusCode.EXPIRED
+
+
 @pytest.mark.parametrize(
     ("changes", "on", "code"),
     [

@@ -1,4 +1,4 @@
-"""Pure helpers of the web layer: template filters and which error page a path gets."""
+"""Pure helpers of the web layer: template filters, which error page a path gets, which posts skip CSRF."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from app.web.errors import page_family, text_for
 from app.web.filters import duration_text
+from app.web.security import is_exempt
 
 
 @pytest.mark.parametrize(
@@ -49,3 +50,17 @@ def test_error_pages_take_the_look_of_their_part_of_the_site(path: str, family: 
 )
 def test_every_status_has_chinese_wording(status: int, title: str) -> None:
     assert text_for(status).title == title
+
+
+@pytest.mark.parametrize(("path", "exempt"), [
+    ("/wechat", True),                 # WeChat's signature
+    ("/api/verify", True),             # JSON, no cookies
+    ("/v/T1234", True),                # the ID check: a comparison, nothing stored, no session
+    ("/h5/register", False),
+    ("/h5/review/new", False),
+    ("/admin/login", False),
+    ("/wechatx", False),
+    ("/verify", False),
+])
+def test_which_posts_skip_the_csrf_token(path: str, exempt: bool) -> None:
+    assert is_exempt(path) is exempt

@@ -30,7 +30,11 @@ class WechatUser(Base):
 
 
 class FaceAttempt(Base):
-    """One Tencent FaceID session; the BizToken is kept server-side and used once."""
+    """One Tencent FaceID session; the BizToken is kept server-side and used once.
+
+    The row is inserted (`reserved`, no BizToken yet) before DetectAuth is called, so the daily caps
+    count attempts in flight too (app/services/face_verification.py).
+    """
 
     __tablename__ = "face_attempts"
     __table_args__ = (Index("ix_face_attempts_person_day", "person_id", "day"),)
@@ -38,9 +42,9 @@ class FaceAttempt(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     openid: Mapped[str] = mapped_column(String(64), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
-    biz_token: Mapped[str] = mapped_column(String(128), unique=True)
+    biz_token: Mapped[str | None] = mapped_column(String(128), unique=True)
     nonce: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(16), default="started")  # started | passed | failed | error
+    state: Mapped[str] = mapped_column(String(16), default="started")  # reserved | started | passed | failed | error
     err_code: Mapped[int | None] = mapped_column(Integer)
     sim: Mapped[float | None] = mapped_column(Float)
     day: Mapped[date] = mapped_column(Date)

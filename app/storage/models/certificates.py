@@ -78,6 +78,7 @@ class Certificate(Base):
     authority_code: Mapped[str] = mapped_column(String(16))
     admin_state: Mapped[str | None] = mapped_column(String(16))  # suspended | revoked | cancelled
     admin_reason: Mapped[str | None] = mapped_column(String(200))
+    suspended_until: Mapped[date | None] = mapped_column(Date)  # 暂扣 ends by itself on this day
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id"))
     fingerprint: Mapped[str] = mapped_column(String(64))
     # Provenance: the import run and row that last wrote this version (also how a file's own

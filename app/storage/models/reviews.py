@@ -12,15 +12,18 @@ from app.storage.models._common import utcnow
 
 
 class Staff(Base):
-    """A back-office account; a reviewer sees only requests for their own 签发机关."""
+    """A back-office account: one or more roles, scoped to one 签发机关 or to all ("*").
+
+    Another authority's holders, requests and files are a plain 404 to it (app.services.staff).
+    """
 
     __tablename__ = "staff"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16))  # reviewer | admin
-    authority: Mapped[str] = mapped_column(String(100))
+    roles: Mapped[str] = mapped_column(String(64))  # comma-separated, sorted: see app.services.staff.ROLES
+    authority: Mapped[str] = mapped_column(String(100))  # canonical 签发机关 name, or "*" for all
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)

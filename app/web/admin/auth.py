@@ -73,6 +73,19 @@ def login_required(view: F) -> F:
     return cast(F, wrapper)
 
 
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """A signed-in staff member holding one of `roles`; anyone else signed in gets a 403 page."""
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            staff = current_staff()
+            if staff is None or not staff.has(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+        return login_required(cast(F, wrapper))
+    return decorate
+
+
 def check_login_rate() -> None:
     """Refuse (429) a client address that posts the login form too often."""
     address = request.remote_addr or "unknown"

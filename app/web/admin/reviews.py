@@ -14,13 +14,13 @@ from app.services.presenters import describe
 from app.storage.models import Person
 from app.web import deps
 from app.web.admin import bp
-from app.web.admin.auth import current_staff, login_required
+from app.web.admin.auth import current_staff, roles_required
 
 log = logging.getLogger(__name__)
 
 
 @bp.get("/queue")
-@login_required
+@roles_required("reviewer")
 def queue() -> str:
     """Pending requests of the reviewer's authority, oldest first."""
     staff, db = current_staff(), deps.db_session()
@@ -48,13 +48,13 @@ def _request_page(request_id: int, error: str | None = None, status: int = 200) 
 
 
 @bp.get("/requests/<int:request_id>")
-@login_required
+@roles_required("reviewer")
 def show_request(request_id: int) -> tuple[str, int]:
     return _request_page(request_id)
 
 
 @bp.get("/requests/<int:request_id>/photos/<int:photo_id>")
-@login_required
+@roles_required("reviewer")
 def photo(request_id: int, photo_id: int) -> Response:
     """A decrypted photo, only for reviewers of the request's authority; never cached."""
     staff = current_staff()
@@ -66,7 +66,7 @@ def photo(request_id: int, photo_id: int) -> Response:
 
 
 @bp.post("/requests/<int:request_id>/decide")
-@login_required
+@roles_required("reviewer")
 def decide(request_id: int) -> BaseResponse | tuple[str, int]:
     """Approve or reject; the worker is notified at once if WeChat answers, else by the retry job."""
     staff, db = current_staff(), deps.db_session()

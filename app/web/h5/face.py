@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import redirect, render_template, request, session, url_for
+from flask import redirect, render_template, session, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.services import face_verification as face
@@ -30,16 +28,15 @@ def _result_page(outcome: face.FaceOutcome, status: int = 200) -> tuple[str, int
 @bp.get("/face")
 @require_wechat_user
 def face_start_page() -> BaseResponse | str:
-    """Explain the face check (and a re-binding, if another WeChat holds this holder)."""
+    """Explain the face check; the same page whether or not another WeChat account holds this holder."""
     db = deps.db_session()
     if bound_person(db) is not None:
         return redirect(url_for("h5.my"))
     person = registered_person(db)
     if person is None:
         return redirect(url_for("h5.register_form"))
-    context: dict[str, Any] = {"person_name": person.name, "masked_id": person.id_masked,
-                               "rebind": request.args.get("rebind") == "1", "review_url": MANUAL_REVIEW_URL}
-    return render_template("h5/face_start.html", **context)
+    return render_template("h5/face_start.html", person_name=person.name, masked_id=person.id_masked,
+                           review_url=MANUAL_REVIEW_URL)
 
 
 @bp.post("/face/start")
@@ -53,11 +50,11 @@ def face_start() -> BaseResponse | tuple[str, int]:
     settings = deps.settings()
     back = settings.server.base_url.rstrip("/") + url_for("h5.face_return")
     try:
-        started = face.start(db, deps.store(), deps.face_verifier(), deps.pii(), settings.faceid, user, person,
-                             back, deps.clock().now())
+        started = face.start(db, deps.face_verifier(), deps.pii(), settings.faceid, user, person, back,
+                             deps.clock().now())
     except face.FaceStartRefused as refused:
         db.rollback()
-        status = 429 if refused.outcome.kind == "daily_cap" else 503
+        status = 429 if refused.outcome.kind in face.CAP_KINDS else 503
         return _result_page(refused.outcome, status)
     session[FACE_ATTEMPT_KEY] = started.attempt_id
     return redirect(started.url)
@@ -67,10 +64,11 @@ def face_start() -> BaseResponse | tuple[str, int]:
 @require_wechat_user
 def face_return() -> tuple[str, int]:
     """Tencent sends the user back here; the URL's BizToken is ignored on purpose."""
-    attempt_id = session.get(FACE_ATTEMPT_KEY)
-    outcome = face.finish(deps.db_session(), deps.face_verifier(), deps.pii(), deps.settings().faceid,
+    db, attempt_id = deps.db_session(), session.get(FACE_ATTEMPT_KEY)
+    outcome = face.finish(db, deps.face_verifier(), deps.pii(), deps.settings().faceid,
                           current_openid() or "", attempt_id if isinstance(attempt_id, int) else None,
                           deps.clock().now())
     if not outcome.retry_result:  # concluded: the attempt id is of no further use
         session.pop(FACE_ATTEMPT_KEY, None)
+    outcome = face.as_seen_by(outcome, bound=bound_person(db) is not None)
     return _result_page(outcome, 503 if outcome.kind == "unavailable" else 200)

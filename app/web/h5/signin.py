@@ -108,13 +108,13 @@ def register_submit() -> BaseResponse | tuple[str, int] | str:
     openid, now = current_openid() or "", deps.clock().now()
     try:
         accounts.check_register_rate(deps.store(), openid, now)
-        result = accounts.register(db, deps.pii(), openid, form.get("name", "")[:60],
+        accounts.register(db, deps.pii(), openid, form.get("name", "")[:60],
                                    form.get("id_number", "")[:40], form.get("mobile", "")[:30],
                                    form.get("consent") == "yes", now)
     except accounts.RegistrationError as exc:
         db.rollback()
         return _render_register(form, exc), 400
-    return redirect(url_for("h5.face_start_page", rebind="1" if result.bound_elsewhere else None))
+    return redirect(url_for("h5.face_start_page"))  # the same next step whether or not the holder is bound
 
 
 def _render_register(form: Any, error: accounts.RegistrationError | None) -> str:

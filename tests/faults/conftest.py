@@ -29,10 +29,16 @@ from app.services.staff import create_staff
 from app.web.query_pages import make_link
 from tests.faults.servers import ROOT, Gunicorn, MariaDB, Redis, free_port
 from tests.integration.review_fixtures import import_holder
+from tests.integration.staff_fixtures import enrol, secret_of
 from tests.integration.verify_fixtures import certificate_of, printed_text
 
 APP_ID, APP_SECRET = "wxfaults000000001", "faults-app-secret"
 STAFF, PASSWORD = "fault-reviewer", "correct-horse-battery-staple"
+
+
+def staff_secret(app: Flask) -> str:
+    """The fault reviewer's authenticator secret (enrolled by _prepare)."""
+    return secret_of(app, STAFF)
 WORKERS_PER_PHASE = 45
 
 
@@ -96,6 +102,7 @@ def _prepare(app: Flask, phases: int) -> tuple[str, str, str, str, list[list[str
             if year not in known:
                 store_year(session, YearCalendar(year, frozenset(), frozenset()))
         create_staff(session, STAFF, PASSWORD, "reviewer", "重庆市应急管理局", app.extensions["clock"].now())
+    enrol(app, STAFF)  # every staff sign-in takes a second factor (the load signs in with its codes)
     scan_text = printed_text(app, people[0])
     verify_path = "/" + scan_text.split("/", 3)[3]
     settings = app.config["SETTINGS"]

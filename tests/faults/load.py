@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import pyotp
 import requests
 from PIL import Image
 
@@ -197,13 +198,28 @@ class Reviewer:
         return http_answer(sent, None)
 
 
-def staff_session(base: str, username: str, password: str) -> requests.Session:
-    """Sign in through the login form."""
-    browser = requests.Session()
-    page = browser.get(f"{base}/admin/login", timeout=PAGE_WAIT)
+def _post_form(browser: requests.Session, base: str, path: str, fields: dict[str, str]) -> requests.Response:
+    """GET a form page for its CSRF token, then POST the fields."""
+    page = browser.get(f"{base}{path}", timeout=PAGE_WAIT)
     token = _CSRF.search(page.text)
-    assert token, "no CSRF token on the login page"
-    res = browser.post(f"{base}/admin/login", allow_redirects=False, timeout=PAGE_WAIT,
-                       data={"username": username, "password": password, "csrf_token": token.group(1)})
+    assert token, f"no CSRF token on {path}"
+    return browser.post(f"{base}{path}", allow_redirects=False, timeout=PAGE_WAIT,
+                        data={**fields, "csrf_token": token.group(1)})
+
+
+def staff_session(base: str, username: str, password: str, totp_secret: str) -> requests.Session:
+    """Sign in through the login form, then the authenticator's code (the server's clock is real).
+
+    Each 30-second code is good once and the next one is accepted too (one step of drift), so a
+    phase signing in again within the same step sends the next code.
+    """
+    browser = requests.Session()
+    signed = _post_form(browser, base, "/admin/login", {"username": username, "password": password})
+    assert signed.status_code == 302, signed.text[:300]
+    totp = pyotp.TOTP(totp_secret)
+    for offset in (0, 1):
+        res = _post_form(browser, base, "/admin/login/code", {"code": totp.at(time.time(), counter_offset=offset)})
+        if res.status_code == 302:
+            break
     assert res.status_code == 302, res.text[:300]
     return browser

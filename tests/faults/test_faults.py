@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from app.services import notify
 from app.services.demo import HEADERS, generate_rows
 from app.storage.models import Certificate, ManualReviewRequest, Notification
-from tests.faults.conftest import PASSWORD, STAFF, World
+from tests.faults.conftest import PASSWORD, STAFF, World, staff_secret
 from tests.faults.load import (
     PAGE_WAIT,
     WECHAT_WAIT,
@@ -97,7 +97,8 @@ def _actors(world: World, load: Load, phase: int) -> dict[str, WeChatUser]:
     load.add("status-list", lambda: _status_list(world), pause=0.5)
     cookies = {openid: world.session_cookie(openid) for openid in world.workers[phase]}
     load.add("h5-review", ReviewSubmitter(world.web.url, cookies).step, pause=0.5)
-    load.add("admin-decide", Reviewer(world.web.url, staff_session(world.web.url, STAFF, PASSWORD)).step, pause=0.3)
+    reviewer = staff_session(world.web.url, STAFF, PASSWORD, staff_secret(world.app))
+    load.add("admin-decide", Reviewer(world.web.url, reviewer).step, pause=0.3)
     return {"wechat-query": query, "wechat-scan": scan}
 
 

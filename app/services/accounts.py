@@ -136,6 +136,11 @@ def bind_verified(db: Session, openid: str, person_id: int, method: str, now: da
     audit(db, actor, "wechat.bind", f"person:{person_id}", {"openid": openid, "method": method}, now)
 
 
+def bound_openid(db: Session, person_id: int) -> str | None:
+    """The WeChat account bound to the holder after verification, if any (where notices go)."""
+    return db.scalar(select(WechatUser.openid).where(WechatUser.person_id == person_id))
+
+
 def certificates_of(db: Session, person: Person, on: date) -> list[Found]:
     """The holder's current certificates with their status, one per item, newest first."""
     return certificates_of_person(db, person.id, on)

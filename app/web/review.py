@@ -7,7 +7,6 @@ registered (verified or not). The request is committed before the page says 已�
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.integrations import rediskeys
@@ -19,20 +18,15 @@ from app.web import deps
 from app.web.bodylimit import body_limit
 from app.web.filters import duration_text
 from app.web.h5.session import current_openid, registered_person, require_wechat_user
+from app.web.uploads import FORM_OVERHEAD, read_upload
 
 bp = Blueprint("review", __name__, url_prefix="/h5/review")
 SUBMITS_PER_DAY = 20  # attempts, bad uploads included; one open request per holder and account bounds storage
-FORM_OVERHEAD = 256 * 1024  # multipart boundaries and the text fields around the three photos
 
 
 def _body_limit() -> int:
     """Three photos at the configured maximum each, plus the form around them."""
     return len(PHOTO_KINDS) * deps.settings().review.max_photo_bytes + FORM_OVERHEAD
-
-
-def _read(file: FileStorage | None, limit: int) -> bytes:
-    """An uploaded file's bytes, reading at most one byte past the limit (enough to refuse it)."""
-    return file.stream.read(limit + 1) if file is not None and file.filename else b""
 
 
 def _form(person: Person, error: str | None = None, field: str | None = None,
@@ -77,7 +71,7 @@ def submit() -> BaseResponse | tuple[str, int]:
     if count > SUBMITS_PER_DAY:
         return _form(person, "今日提交次数过多，请明天再试", status=429)
     limit = deps.settings().review.max_photo_bytes
-    files = {kind: _read(request.files.get(kind), limit) for kind in PHOTO_KINDS}
+    files = {kind: read_upload(request.files.get(kind), limit) for kind in PHOTO_KINDS}
     sub = Submission(request.form.get("authority", ""), request.form.get("description", ""), files)
     try:
         manual_review.submit(db, deps.pii(), person_id=person.id, openid=openid, sub=sub,

@@ -21,4 +21,12 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-from app.web.admin import auth, dashboard, reviews  # noqa: E402,F401 - they add routes to `bp`
+from app.web.admin import (  # noqa: E402,F401 - they add routes to `bp`
+    auth,
+    certificates,
+    corrections,
+    dashboard,
+    proposals,
+    reveal,
+    reviews,
+)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import render_template
 
-from app.services import manual_review, review_stats
+from app.services import corrections, manual_review, review_stats
+from app.services.calendar import current_calendar
 from app.web import deps
 from app.web.admin import bp
 from app.web.admin.auth import current_staff, login_required
@@ -20,6 +21,8 @@ def dashboard() -> str:
     days = review_stats.daily_counts(db, staff, now)
     return render_template("admin/dashboard.html", staff=staff, days=days, chart=daily_chart(days),
                            pending=manual_review.pending_count(db, staff),
-                           median=manual_review.median_decision_time(db))
+                           median=manual_review.median_decision_time(db),
+                           corrections=corrections.deadline_summary(db, staff, now.date(), current_calendar(db))
+                           if staff.has("reviewer") else None)
 
 

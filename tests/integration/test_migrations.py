@@ -205,3 +205,16 @@ def test_0009_lets_a_face_attempt_wait_for_its_biztoken_and_steps_back_down(
     with database.session() as session:
         session.add(FaceAttempt(openid="o-2", person_id=person.id, biz_token=None, nonce="m", state="reserved",
                                 day=date(2026, 11, 28)))
+
+
+def test_0014_adds_the_action_and_correction_tables_and_steps_back_down(at_head_afterwards: Database) -> None:
+    database = at_head_afterwards
+    downgrade(database, "0011_suspension_end")
+    with database.engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+    assert not {"certificate_actions", "correction_requests"} & tables
+    upgrade(database)
+    with database.engine.connect() as conn:
+        assert {"certificate_actions", "correction_requests"} <= set(inspect(conn).get_table_names())
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []

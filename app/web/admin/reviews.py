@@ -20,6 +20,7 @@ from app.services.accounts import certificates_of
 from app.services.manual_review import PHOTO_KINDS, STATE_LABELS, ReviewError
 from app.services.presenters import describe
 from app.services.review_history import DecidedFilter
+from app.services.staff import ALL_AUTHORITIES
 from app.storage.models import Person, Staff
 from app.web import deps
 from app.web.admin import bp
@@ -58,6 +59,8 @@ def decided() -> str:
     page = min(max(int(args.get("page", "0")) if args.get("page", "0").isdigit() else 0, 0), 1000)
     rows, more = review_history.decided_for(db, staff, wanted, page)
     reviewers = db.query(Staff.id, Staff.username).filter(Staff.roles.contains("reviewer")).order_by(Staff.username)
+    if not staff.all_authorities:  # another authority's staff are not this one's business
+        reviewers = reviewers.filter(Staff.authority.in_([staff.authority, ALL_AUTHORITIES]))
     return render_template("admin/decided.html", staff=staff, rows=rows, more=more, page=page, wanted=wanted,
                            reviewers=list(reviewers), state_labels=STATE_LABELS,
                            names=certificate_record.staff_names(db, {r.decided_by for r, _ in rows}))

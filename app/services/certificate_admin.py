@@ -131,7 +131,8 @@ def _apply(cert: Certificate, action: Action, reason: str, until: date | None) -
 def _audit(session: Session, staff: StaffView, action: str, cert: Certificate, row: CertificateAction,
            at: datetime, **detail: object) -> None:
     accounts.audit(session, f"staff:{staff.username}", action, f"certificate:{cert.public_id}",
-                   {"action_id": row.id, "basis": row.basis, "staff_id": staff.id, **detail}, at)
+                   {"action_id": row.id, "basis": row.basis, "reason": row.decision_note or row.reason,
+                    "staff_id": staff.id, **detail}, at)
 
 
 def _notify(session: Session, cert: Certificate, row: CertificateAction, at: datetime) -> list[int]:

@@ -204,7 +204,7 @@ def decide(session: Session, staff: StaffView, request_id: int, approve: bool, r
     row.state, row.reason, row.decided_by, row.decided_at = (
         "approved" if approve else "rejected", reason or None, staff.id, at)
     accounts.audit(session, f"staff:{staff.username}", f"correction.{row.state}", f"correction:{row.id}",
-                   {"staff_id": staff.id, "field": row.field}, at)
+                   {"staff_id": staff.id, "field": row.field, "reason": reason}, at)
     payload = notices.correction_payload(row.id, FIELDS[row.field].label, row.state, reason, china_text(at))
     notification = notify.enqueue(session, row.openid, notices.CORRECTION_RESULT, payload, at)
     session.commit()

@@ -55,8 +55,10 @@ def bind(app: Flask, person_id: int, openid: str) -> None:
     """The holder passed verification on this WeChat account (notices go here)."""
     now = app.extensions["clock"].now().replace(tzinfo=None)
     with app.extensions["db"].session() as session, session.begin():
-        session.add(WechatUser(openid=openid, person_id=person_id, claimed_person_id=person_id, verified_at=now,
-                               verified_method="face", bound_at=now, created_at=now))
+        user = session.get(WechatUser, openid) or WechatUser(openid=openid, created_at=now)
+        user.person_id = user.claimed_person_id = person_id
+        user.verified_at, user.verified_method, user.bound_at = now, "face", now
+        session.add(user)
 
 
 def stored(app: Flask, public_id: str) -> Certificate:

@@ -145,6 +145,14 @@ def _notify(session: Session, cert: Certificate, row: CertificateAction, at: dat
     return [notify.enqueue(session, openid, notices.CERTIFICATE_NOTICE, payload, at).id]
 
 
+def holder_actions(session: Session, cert_id: int, limit: int = 5) -> list[CertificateAction]:
+    """What the authority did to the certificate, newest first, as its holder may read it (proposals
+    and rejected ones are internal): the page a notice links to shows the whole reason."""
+    return list(session.scalars(select(CertificateAction).where(
+        CertificateAction.certificate_id == cert_id, CertificateAction.state.in_(("done", "approved")))
+        .order_by(CertificateAction.id.desc()).limit(limit)))
+
+
 # --- 撤销 and 注销: the second person ----------------------------------------------------------
 
 def proposal_scope(staff: StaffView) -> ColumnElement[bool]:

@@ -85,12 +85,17 @@ def notifications_to(app: Flask, openid: str) -> list[Notification]:
         return rows
 
 
-def verify_page(app: Flask, public_id: str) -> tuple[str, str]:
-    """(headline, whole page) of the /v/ page for the certificate's printed QR code."""
+def printed_qr(app: Flask, public_id: str) -> str:
+    """The text of the certificate's printed QR code (an https URL of /V/)."""
     with app.app_context(), app.extensions["db"].session() as session:
         cert = session.scalars(select(Certificate).where(Certificate.public_id == public_id)).one()
-        text = certificate_files.printed_qr_text(certificate_files.signing_context(app), session,
+        return certificate_files.printed_qr_text(certificate_files.signing_context(app), session,
                                                  app.extensions["pii"], cert)
+
+
+def verify_page(app: Flask, public_id: str) -> tuple[str, str]:
+    """(headline, whole page) of the /v/ page for the certificate's printed QR code."""
+    text = printed_qr(app, public_id)
     path = "/" + text.split("://", 1)[1].split("/", 1)[1]
     html = app.test_client().get(path).get_data(as_text=True)
     match = _HEADLINE.search(html)

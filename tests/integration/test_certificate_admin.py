@@ -25,6 +25,7 @@ from tests.integration.certadmin_fixtures import (
     notifications_to,
     person_id_of,
     post_form,
+    printed_qr,
     staff_client,
     stored,
     verify_page,
@@ -40,6 +41,7 @@ from tests.integration.verify_fixtures import (  # noqa: F401
     keyed_app,
     showcase,
 )
+from tests.wechat_helper import WeChatServer
 
 OPENID = "o-holder-valid"
 SUSPEND = {"action": "suspend", "until": "2027-03-01", "basis": "xcf-9-3", "reason": "违章作业，依法暂扣至2027年3月1日"}
@@ -102,6 +104,18 @@ def test_a_suspension_reaches_v_the_status_list_and_the_holder_and_ends_by_itsel
     assert (action, actor) == ("certificate.suspend", "staff:cq.operator")
 
 
+def test_a_scan_in_the_official_account_shows_an_action_at_once(
+        keyed_app: Flask, valid: str, settings: Settings) -> None:
+    scanner = WeChatServer(keyed_app.test_client(), settings)
+    text = printed_qr(keyed_app, valid)
+    assert "证书真实有效" in scanner.scan("o-inspector", text).text
+    operator = staff_client(keyed_app, "cq.operator", "operator")
+    page = f"/admin/certificates/{valid}"
+    assert post_form(operator, page, f"{page}/actions", SUSPEND).status_code == 302
+    reply = scanner.scan("o-inspector", text).text
+    assert "证书真实，但已暂扣" in reply and "2027年3月1日起恢复" in reply
+
+
 def test_a_suspension_can_be_lifted_early_and_the_holder_is_told_both_times(
         keyed_app: Flask, valid: str, fake_wechat: FakeWeChat) -> None:
     operator = staff_client(keyed_app, "cq.operator", "operator")
@@ -115,6 +129,10 @@ def test_a_suspension_can_be_lifted_early_and_the_holder_is_told_both_times(
     assert verify_page(keyed_app, valid)[0] == "证书真实有效"
     assert [m.payload["data"]["phrase2"]["value"] for m in fake_wechat.state.messages_for(OPENID)] == [
         "已暂扣", "已解除暂扣"]
+    holder = keyed_app.test_client()
+    sign_in_worker(holder, OPENID)
+    mine = holder.get(f"/h5/my/cert/{valid}").get_data(as_text=True)  # where both notices link
+    assert "复议决定撤销暂扣决定" in mine and SUSPEND["reason"] in mine and 'id="admin-note"' not in mine
 
 
 @pytest.mark.parametrize(("change", "message"), [

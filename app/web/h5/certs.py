@@ -13,9 +13,9 @@ from typing import Any
 from flask import Response, abort, current_app, jsonify, render_template, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.domain import livecode
+from app.domain import certactions, livecode
 from app.domain.status import StatusCode
-from app.services import accounts, registry
+from app.services import accounts, certificate_admin, registry
 from app.services.keyring import KeyringError
 from app.services.presenters import KIND_LABELS, describe, scope_labels
 from app.services.registry import Found
@@ -87,7 +87,9 @@ def cert_detail(public_id: str) -> str:
     unpublished = found.status.code == StatusCode.UNPUBLISHED
     return render_template("h5/cert.html", found=found, fields=fields, unpublished=unpublished,
                            available_on=found.status.available_on, public_id=public_id,
-                           admin_note={k: shown[k] for k in ("admin_reason", "suspended_until")})
+                           admin_note={k: shown[k] for k in ("admin_reason", "suspended_until")},
+                           actions=certificate_admin.holder_actions(deps.db_session(), found.certificate.id),
+                           action_labels=certactions.LABELS)
 
 
 @bp.get("/my/cert/<public_id>/image.png")

@@ -72,7 +72,9 @@ def requests_of(session: Session, person_id: int, openid: str) -> list[Correctio
 
 
 def _checked(cert: Certificate, person: Person, sub: Submission, max_photo_bytes: int) -> tuple[str, bytes, str]:
-    """The field key, the cleaned photo and its type, after checking every input."""
+    """The value as shown, the cleaned photo and its type, after checking every input."""
+    if not cert.is_current:
+        raise CorrectionError("这是已换发的旧版本证书，请在现行版本上申请更正")
     try:
         field = field_for(sub.field, cert.kind)
         value = parse_value(field, sub.value, certificate_admin.current_values(cert, person))

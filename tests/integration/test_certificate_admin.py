@@ -315,6 +315,9 @@ def test_the_full_id_number_and_the_photo_are_shown_only_after_a_reason_and_each
     assert "查看照片" in reviewer.get(page).get_data(as_text=True)  # the audit log on the page
     other = staff_client(keyed_app, "cq.other", "reviewer")
     assert other.get(f"{page}/photo").status_code == 404  # a grant belongs to one session
+    inspector = staff_client(keyed_app, "cq.inspector", "inspector")
+    assert post_form(inspector, "/admin/", "/admin/reveal", {"what": "id_number", "subject": person, "back": page,
+                                                            "reason": "看看"}).status_code == 403
 
 
 def test_the_detail_page_shows_status_on_a_chosen_day_and_the_forms_that_apply(

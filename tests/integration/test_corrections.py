@@ -39,7 +39,7 @@ from tests.integration.review_fixtures import (
     sign_in_worker,
     staff_login,
 )
-from tests.integration.verify_fixtures import VALID, certificate_of, keyed_app, showcase  # noqa: F401
+from tests.integration.verify_fixtures import REISSUED, VALID, certificate_of, keyed_app, showcase  # noqa: F401
 
 OPENID = "o-holder-correction"
 MAX_PHOTO = 1024 * 1024
@@ -177,6 +177,17 @@ def test_only_the_bound_holder_can_ask_and_only_once_at_a_time(
     second = _file(phone, public_id, jpeg_bytes(), field="gender", value="女")
     assert second.status_code == 400 and "已有一个待处理的更正申请" in second.get_data(as_text=True)
     assert len(_requests(keyed_app)) == 1
+
+
+def test_a_superseded_version_is_not_corrected(keyed_app: Flask, showcase: list[DemoPerson]) -> None:
+    reissued = showcase[REISSUED]
+    bind(keyed_app, person_id_of(keyed_app, reissued), "o-reissued")
+    phone = keyed_app.test_client()
+    sign_in_worker(phone, "o-reissued")
+    old = certificate_of(keyed_app, reissued, version=1).public_id
+    response = _file(phone, old, jpeg_bytes(), field="gender", value="女")  # refused before the value is read
+    assert response.status_code == 400 and "请在现行版本上申请更正" in response.get_data(as_text=True)
+    assert _requests(keyed_app) == []
 
 
 @pytest.mark.parametrize(("photo", "fields", "status", "message"), [

@@ -15,7 +15,7 @@ from app.services import reveal as reveal_service
 from app.services.reveal import RevealError
 from app.web import deps
 from app.web.admin import bp
-from app.web.admin.auth import current_staff, login_required
+from app.web.admin.auth import current_staff, roles_required
 
 GRANTS_KEY = "admin_reveals"
 REVEAL_SECONDS = 10 * 60
@@ -51,7 +51,7 @@ def safe_back(path: str | None) -> str:
 
 
 @bp.post("/reveal")
-@login_required
+@roles_required("reviewer", "operator", "admin")  # the roles whose pages offer it
 def reveal() -> BaseResponse:
     """Record why, then let this session see the full value for a few minutes."""
     staff, form = current_staff(), request.form

@@ -14,12 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from app.domain.deadlines import DeadlineState, deadline_state, due_on
 from app.domain.errors import UserError
 from app.domain.names import PersonNameError, normalize_name
-from app.domain.workdays import CalendarUnavailable, HolidayCalendar
+from app.domain.workdays import HolidayCalendar
 
 # 网上申请、网上审批、限时办结 (the notice this project comes from): a request is decided within
-# 5 working days, counted like every other working-day period (app.domain.workdays).
+# 5 working days, counted as every time limit is (app.domain.deadlines).
 DEADLINE_WORKDAYS = 5
 MAX_TEXT = 200  # certificates.employer
 EARLIEST, LATEST = dt.date(1950, 1, 1), dt.date(2100, 12, 31)
@@ -131,7 +132,11 @@ class Countdown:
 
     deadline: dt.date | None  # None: the calendar of the deadline's year is not loaded yet
     workdays_left: int  # working days after today up to the deadline; 0 on the deadline itself
-    overdue: bool
+    state: DeadlineState
+
+    @property
+    def overdue(self) -> bool:
+        return self.state is DeadlineState.OVERDUE
 
     @property
     def text(self) -> str:
@@ -144,18 +149,17 @@ class Countdown:
 
 
 def countdown(submitted: dt.date, today: dt.date, calendar: HolidayCalendar) -> Countdown:
-    """The deadline is the 5th working day after the day of submission; overdue from the day after."""
-    try:
-        deadline = calendar.add_workdays(submitted, DEADLINE_WORKDAYS)
-    except CalendarUnavailable:
-        return Countdown(None, 0, False)
-    if today > deadline:
-        return Countdown(deadline, 0, True)
+    """The deadline is the 5th working day after the day of submission (app.domain.deadlines); overdue
+    from the day after; the working days left are counted down to it."""
+    deadline = due_on(submitted, calendar, DEADLINE_WORKDAYS)
+    state = deadline_state(deadline, today)
+    if deadline is None or state is DeadlineState.OVERDUE:
+        return Countdown(deadline, 0, state)
     left, day = 0, today
     while day < deadline:
         day += dt.timedelta(days=1)
         left += calendar.is_workday(day)
-    return Countdown(deadline, left, False)
+    return Countdown(deadline, left, state)
 
 
 @dataclass(frozen=True)

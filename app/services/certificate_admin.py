@@ -30,7 +30,7 @@ from app.domain.certactions import (
 from app.domain.corrections import CorrectionValueError, Field, display, field_for, parse_value
 from app.domain.errors import UserError
 from app.domain.legalbasis import LegalBases
-from app.services import accounts, notices, notify, registry
+from app.services import accounts, audit, notices, notify, registry
 from app.services.presenters import scope_labels
 from app.services.staff import StaffView
 from app.services.timeutil import china_text, utc_naive
@@ -130,7 +130,7 @@ def _apply(cert: Certificate, action: Action, reason: str, until: date | None) -
 
 def _audit(session: Session, staff: StaffView, action: str, cert: Certificate, row: CertificateAction,
            at: datetime, **detail: object) -> None:
-    accounts.audit(session, f"staff:{staff.username}", action, f"certificate:{cert.public_id}",
+    audit.record(session, audit.staff_actor(staff.username), action, audit.certificate_subject(cert.public_id),
                    {"action_id": row.id, "basis": row.basis, "reason": row.decision_note or row.reason,
                     "staff_id": staff.id, **detail}, at)
 

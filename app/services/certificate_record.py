@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.corrections import ChangeLine, change_lines
 from app.domain.status import StatusResult
-from app.services import accounts, registry
+from app.services import accounts, audit, registry
 from app.services.certificate_admin import certificate_for
 from app.services.manual_review import visible_to as reviews_visible_to
 from app.services.staff import StaffView
@@ -38,16 +38,6 @@ FIELD_LABELS = {"name": "姓名", "gender": "性别", "employer": "单位名称"
                 "category_code": "作业类别代码", "item_code": "操作项目代码", "personnel_type_code": "人员类型代码",
                 "industry_code": "行业类别代码", "photo_id": "照片"}
 DOWNLOAD_LABELS = {"view": "查看", "download": "下载"}
-AUDIT_LABELS = {
-    "certificate.suspend": "暂扣", "certificate.unsuspend": "解除暂扣", "certificate.correct": "更正信息",
-    "certificate.revoke.propose": "提出撤销", "certificate.revoke.approve": "批准撤销",
-    "certificate.revoke.reject": "驳回撤销申请", "certificate.cancel.propose": "提出注销",
-    "certificate.cancel.approve": "批准注销", "certificate.cancel.reject": "驳回注销申请",
-    "pii.reveal_id_number": "查看完整证件号码", "pii.reveal_photo": "查看照片",
-    "correction.submit": "持证人申请更正", "correction.approved": "同意更正", "correction.rejected": "不予更正",
-    "manual_review.submit": "申请人工审核", "manual_review.approved": "人工审核通过",
-    "manual_review.rejected": "人工审核驳回", "wechat.bind": "绑定微信", "wechat.rebind": "微信改绑",
-}
 NOTIFICATION_LABELS = {"review_result": "人工审核结果", "certificate_notice": "证书处理通知",
                        "correction_result": "信息更正结果"}
 LIMIT = 100
@@ -184,7 +174,7 @@ def _audit(session: Session, versions: list[Certificate], person: Person, reques
                 *(f"manual_review:{r.id}" for r in requests), *(f"correction:{c.id}" for c in corrections)]
     entries = session.scalars(select(AuditEntry).where(AuditEntry.subject.in_(subjects))
                               .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(LIMIT))
-    return [AuditLine(e.at, e.actor, AUDIT_LABELS.get(e.action, e.action), _reason(e.detail)) for e in entries]
+    return [AuditLine(e.at, e.actor, audit.ACTION_LABELS.get(e.action, e.action), _reason(e.detail)) for e in entries]
 
 
 def _reason(detail: str) -> str:

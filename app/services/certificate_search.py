@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.domain.idnumber import IdNumberError, normalize_id_number
 from app.domain.names import PersonNameError
 from app.domain.pii import PiiCipher
-from app.services import accounts, registry
+from app.services import audit, registry
 from app.services.registry import Found, id_candidate
 from app.services.staff import StaffView
 
@@ -74,7 +74,7 @@ def search(session: Session, pii: PiiCipher, staff: StaffView, raw: str, now: da
     except (IdNumberError, PersonNameError) as exc:
         return Results(hint=exc.message)
     visible = [f for f in found if staff.sees(f.certificate.issuing_authority)]
-    accounts.audit(session, f"staff:{staff.username}", "certificate.search", "search",
+    audit.record(session, audit.staff_actor(staff.username), "certificate.search", "search",
                    {"kind": query.kind, "results": len(visible), "staff_id": staff.id}, now)
     session.commit()
     return Results(visible[:MAX_RESULTS], truncated=len(visible) > MAX_RESULTS)

@@ -24,11 +24,12 @@ from app.domain.corrections import (
     field_for,
     parse_value,
 )
+from app.domain.deadlines import DeadlineState
 from app.domain.errors import UserError
 from app.domain.legalbasis import LegalBases
 from app.domain.pii import PiiCipher
 from app.domain.workdays import HolidayCalendar
-from app.services import accounts, certificate_admin, notices, notify
+from app.services import audit, certificate_admin, notices, notify
 from app.services.photos import PhotoError, sanitize_image
 from app.services.staff import StaffView
 from app.services.timeutil import china, china_text, utc_naive
@@ -106,7 +107,7 @@ def submit(session: Session, pii: PiiCipher, cert: Certificate, person: Person, 
                             photo_enc=pii.encrypt(photo, PHOTO_CONTEXT), state="pending", created_at=at)
     session.add(row)
     session.flush()
-    accounts.audit(session, f"openid:{openid}", "correction.submit", f"correction:{row.id}",
+    audit.record(session, f"openid:{openid}", "correction.submit", f"correction:{row.id}",
                    {"certificate": cert.public_id, "field": sub.field}, at)
     session.commit()
     return row
@@ -159,20 +160,9 @@ def decided(session: Session, staff: StaffView, limit: int = 50) -> list[tuple[C
     return _rows(session, staff, None, limit)
 
 
-@dataclass(frozen=True)
-class DeadlineSummary:
-    """For the dashboard: how many wait, how many are due today and how many are late."""
-
-    pending: int
-    due_today: int
-    overdue: int
-
-
-def deadline_summary(session: Session, staff: StaffView, today: date, calendar: HolidayCalendar) -> DeadlineSummary:
-    """Counts over the pending requests (a queue of tens: counted in Python, with the calendar)."""
-    items = queue(session, staff, today, calendar, limit=10_000)
-    return DeadlineSummary(len(items), sum(i.countdown.deadline == today for i in items),
-                           sum(i.countdown.overdue for i in items))
+def deadline_counts(items: list[Queued]) -> dict[DeadlineState, int]:
+    """How many pending requests are overdue, due soon, on track or without a known deadline."""
+    return {state: sum(1 for item in items if item.countdown.state is state) for state in DeadlineState}
 
 
 def request_for(session: Session, staff: StaffView, request_id: int, lock: bool = False) -> CorrectionRequest | None:
@@ -205,7 +195,7 @@ def decide(session: Session, staff: StaffView, request_id: int, approve: bool, r
         _apply(session, staff, row, bases, at)
     row.state, row.reason, row.decided_by, row.decided_at = (
         "approved" if approve else "rejected", reason or None, staff.id, at)
-    accounts.audit(session, f"staff:{staff.username}", f"correction.{row.state}", f"correction:{row.id}",
+    audit.record(session, audit.staff_actor(staff.username), f"correction.{row.state}", f"correction:{row.id}",
                    {"staff_id": staff.id, "field": row.field, "reason": reason}, at)
     payload = notices.correction_payload(row.id, FIELDS[row.field].label, row.state, reason, china_text(at))
     notification = notify.enqueue(session, row.openid, notices.CORRECTION_RESULT, payload, at)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import UserError
 from app.domain.pii import PiiCipher
-from app.services import accounts
+from app.services import audit
 from app.services.certificate_admin import certificate_for, certificate_scope
 from app.services.staff import StaffView
 from app.storage.models import Certificate, Person
@@ -54,7 +54,7 @@ def record(session: Session, staff: StaffView, what: str, subject: str, reason: 
         raise RevealError(f"查看{WHAT[what]}前请填写事由（将记入操作日志）", "reason")
     if len(reason) > MAX_REASON:
         raise RevealError(f"事由请不超过{MAX_REASON}字", "reason")
-    accounts.audit(session, f"staff:{staff.username}", f"pii.reveal_{what}", subject,
+    audit.record(session, audit.staff_actor(staff.username), f"pii.reveal_{what}", subject,
                    {"reason": reason, "context": context[:MAX_CONTEXT], "staff_id": staff.id}, now)
     session.commit()
 

@@ -25,9 +25,10 @@ from app.services import certificate_files
 from app.storage.db import Database
 from app.storage.models import Certificate
 from tests.browser.conftest import WECHAT_UA, LiveServer, serve_app
+from tests.browser.staff_signin import sign_in
 from tests.conftest import _truncate_all
 from tests.integration.certadmin_fixtures import bind
-from tests.integration.review_fixtures import PASSWORD, SICHUAN, Holder, import_holder, make_staff
+from tests.integration.review_fixtures import SICHUAN, Holder, import_holder, make_staff
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -84,11 +85,7 @@ def _phone(browser: object, served: Served, openid: str) -> object:
 
 
 def _sign_in(page: object, served: Served, username: str) -> None:
-    page.goto(f"{served.live.url}/admin/login")  # type: ignore[attr-defined]
-    page.fill("input[name=username]", username)  # type: ignore[attr-defined]
-    page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
-    page.wait_for_url(f"{served.live.url}/admin/")  # type: ignore[attr-defined]
+    sign_in(page, served.live.url, served.live.app, username)
 
 
 def _public_id(app: Flask, holder: Holder) -> str:

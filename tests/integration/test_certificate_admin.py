@@ -312,7 +312,7 @@ def test_the_full_id_number_and_the_photo_are_shown_only_after_a_reason_and_each
               {"what": "photo", "subject": f"certificate:{valid}", "back": page, "reason": "核对照片"})
     photo = reviewer.get(f"{page}/photo")
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
-    assert "查看照片" in reviewer.get(page).get_data(as_text=True)  # the audit log on the page
+    assert "查看持证人照片" in reviewer.get(page).get_data(as_text=True)  # the audit log on the page
     other = staff_client(keyed_app, "cq.other", "reviewer")
     assert other.get(f"{page}/photo").status_code == 404  # a grant belongs to one session
     inspector = staff_client(keyed_app, "cq.inspector", "inspector")

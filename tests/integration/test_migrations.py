@@ -209,7 +209,7 @@ def test_0009_lets_a_face_attempt_wait_for_its_biztoken_and_steps_back_down(
 
 def test_0014_adds_the_action_and_correction_tables_and_steps_back_down(at_head_afterwards: Database) -> None:
     database = at_head_afterwards
-    downgrade(database, "0011_suspension_end")
+    downgrade(database, "0012_staff_security")
     with database.engine.connect() as conn:
         tables = set(inspect(conn).get_table_names())
     assert not {"certificate_actions", "correction_requests"} & tables

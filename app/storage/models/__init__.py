@@ -8,6 +8,8 @@ from app.storage.models.certificates import Certificate, CertificateChange, Phot
 from app.storage.models.imports import ImportRun
 from app.storage.models.people import Person
 from app.storage.models.reviews import ManualReviewRequest, Notification, ReviewPhoto, Staff
+from app.storage.models.staffauth import LoginFailure, RecoveryCode, StaffSession
+from app.storage.models.stats import VerificationCount
 
 __all__ = [
     "AuditEntry",
@@ -19,12 +21,16 @@ __all__ = [
     "DownloadLog",
     "FaceAttempt",
     "ImportRun",
+    "LoginFailure",
     "ManualReviewRequest",
     "Notification",
     "Person",
     "Photo",
+    "RecoveryCode",
     "RenewalReview",
     "ReviewPhoto",
     "Staff",
+    "StaffSession",
+    "VerificationCount",
     "WechatUser",
 ]

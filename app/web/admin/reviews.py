@@ -13,6 +13,7 @@ from datetime import date
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from app.domain.staffpolicy import ALL_AUTHORITIES
 from app.integrations.wechat import TEMPLATE_VALUE_MAX
 from app.services import certificate_record, manual_review, review_history
 from app.services import reveal as reveal_service
@@ -20,7 +21,6 @@ from app.services.accounts import certificates_of
 from app.services.manual_review import PHOTO_KINDS, STATE_LABELS, ReviewError
 from app.services.presenters import describe
 from app.services.review_history import DecidedFilter
-from app.services.staff import ALL_AUTHORITIES
 from app.storage.models import Person, Staff
 from app.web import deps
 from app.web.admin import bp

@@ -5,7 +5,7 @@ and 注销 wait there as proposals until an admin approves them. `correction_req
 report of a wrong field (信息更正) with an encrypted evidence photo. Two new tables: instant.
 
 Revision ID: 0014_certificate_actions
-Revises: 0012_staff_security
+Revises: 0016_holder_preferences
 Create Date: 2026-12-03 12:00:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision: str = "0014_certificate_actions"
-down_revision: str | None = "0012_staff_security"
+down_revision: str | None = "0016_holder_preferences"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

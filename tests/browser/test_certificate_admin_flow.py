@@ -24,6 +24,7 @@ from app.domain.qrtoken import ListedStatus, verify_status_list
 from app.services import certificate_files
 from app.storage.db import Database
 from app.storage.models import Certificate
+from tests.browser.axe import assert_accessible
 from tests.browser.conftest import WECHAT_UA, LiveServer, serve_app
 from tests.browser.staff_signin import sign_in
 from tests.conftest import _truncate_all
@@ -135,6 +136,7 @@ def test_an_operator_suspends_until_a_day_and_on_that_day_it_is_valid_again(
     page.select_option("#form-suspend select[name=basis]", "xcf-9-3")  # type: ignore[attr-defined]
     page.fill("#form-suspend textarea[name=reason]", "在作业现场违章作业，依法暂扣特种作业操作证三个月")  # type: ignore[attr-defined]
     assert page.locator("#form-suspend .notice-hint").is_visible()  # type: ignore[attr-defined]
+    assert_accessible(page, "certificate detail (back office)")
     _shot(page, "admin-cert-suspend-form.png")
     page.click("#form-suspend button[type=submit]")  # type: ignore[attr-defined]
     assert f"已暂扣，{until.isoformat()}起自动恢复，已通知持证人" in page.locator(".flash").inner_text()  # type: ignore[attr-defined]
@@ -155,15 +157,17 @@ def test_an_operator_suspends_until_a_day_and_on_that_day_it_is_valid_again(
     phone = _phone(browser, served, holder.openid)
     phone.goto(f"{served.live.url}/h5/my")  # type: ignore[attr-defined]
     phone.locator(".cert-card").first.click()  # type: ignore[attr-defined]
-    assert phone.locator("#suspended-until").inner_text() == until.isoformat()  # type: ignore[attr-defined]
-    assert "违章作业" in phone.locator("#admin-reason").inner_text()  # type: ignore[attr-defined]
+    step = phone.locator(".next-step").inner_text()  # type: ignore[attr-defined]
+    assert f"{until.year}年{until.month}月{until.day}日起自动恢复" in step and "违章作业" in step
+    assert "违章作业" in phone.locator("#cert-actions").inner_text()  # type: ignore[attr-defined]
+    assert_accessible(phone, "a suspended certificate (holder)")
     _shot(phone, "h5-cert-suspended.png")
 
     served.clock.moment = datetime.combine(until, datetime.min.time(), CHINA) + timedelta(hours=8)
     scanner.reload()  # type: ignore[attr-defined]
     assert scanner.locator("#verdict").inner_text() == "证书真实有效"  # type: ignore[attr-defined]
     phone.reload()  # type: ignore[attr-defined]
-    assert phone.locator("#admin-note").count() == 0  # type: ignore[attr-defined]
+    assert phone.locator(".next-step").count() == 0  # type: ignore[attr-defined]
     assert "有效" in phone.locator(".badge").first.inner_text()  # type: ignore[attr-defined]
 
 
@@ -197,6 +201,7 @@ def test_an_operator_proposes_revocation_an_admin_approves_and_another_authority
     admin.click(".bar-nav >> text=撤销/注销审批")  # type: ignore[attr-defined]
     admin.click("#proposals a.btn-small")  # type: ignore[attr-defined]
     admin.check("input[name=confirm]")  # type: ignore[attr-defined]
+    assert_accessible(admin, "a proposal (back office)")
     _shot(admin, "admin-proposal.png")
     admin.click("text=批准撤销")  # type: ignore[attr-defined]
     assert "已批准撤销，即时生效" in admin.locator(".flash").inner_text()  # type: ignore[attr-defined]
@@ -232,9 +237,11 @@ def test_a_holder_files_a_correction_a_reviewer_approves_and_the_history_keeps_t
     phone.fill("input[name=value]", "2023-09-01")  # type: ignore[attr-defined]
     phone.fill("textarea[name=note]", "初领日期应为2023年9月1日，附原纸质证书照片")  # type: ignore[attr-defined]
     phone.set_input_files("input[name=photo]", str(_evidence(tmp_path)))  # type: ignore[attr-defined]
+    assert_accessible(phone, "the correction form (holder)")
     _shot(phone, "h5-correction-form.png")
     phone.click("button[type=submit]")  # type: ignore[attr-defined]
     assert phone.locator("#correction-state").inner_text() == "待处理"  # type: ignore[attr-defined]
+    assert_accessible(phone, "a correction request (holder)")
     _shot(phone, "h5-correction-status.png")
 
     page = _desktop(browser)
@@ -243,6 +250,7 @@ def test_a_holder_files_a_correction_a_reviewer_approves_and_the_history_keeps_t
     assert "剩余" in page.locator("#corrections .countdown").first.inner_text()  # type: ignore[attr-defined]
     page.click("#corrections a.btn-small")  # type: ignore[attr-defined]
     assert page.locator("#requested-value").inner_text() == "2023-09-01"  # type: ignore[attr-defined]
+    assert_accessible(page, "a correction request (back office)")
     _shot(page, "admin-correction.png")
     page.click("button[value=approve]")  # type: ignore[attr-defined]
     assert "已同意更正，已通知申请人" in page.locator(".flash").inner_text()  # type: ignore[attr-defined]

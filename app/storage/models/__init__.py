@@ -7,6 +7,7 @@ from app.storage.models.calendar import CalendarYear
 from app.storage.models.certificates import Certificate, CertificateChange, Photo, RenewalReview
 from app.storage.models.imports import ImportRun
 from app.storage.models.people import Person
+from app.storage.models.preferences import HolderPreference
 from app.storage.models.reviews import ManualReviewRequest, Notification, ReviewPhoto, Staff
 from app.storage.models.staffauth import LoginFailure, RecoveryCode, StaffSession
 from app.storage.models.stats import VerificationCount
@@ -20,6 +21,7 @@ __all__ = [
     "CorrectionRequest",
     "DownloadLog",
     "FaceAttempt",
+    "HolderPreference",
     "ImportRun",
     "LoginFailure",
     "ManualReviewRequest",

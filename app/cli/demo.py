@@ -16,7 +16,7 @@ group = AppGroup("demo", help="Demo data for development.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when certificates already exist.")
 def seed_command(count: int, if_empty: bool) -> None:
     """Create demo certificates of both kinds, every status represented."""
-    database = current_app.extensions["db"]
+    database = current_app.extensions["db"].for_jobs()
     if if_empty and not demo_seed.is_empty(database):
         click.echo("数据库已有证书，跳过演示数据")
         return

@@ -11,11 +11,11 @@ from flask import abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.domain.corrections import DEADLINE_WORKDAYS, FIELDS, countdown, fields_for
-from app.integrations import rediskeys
-from app.services import certificate_admin, corrections, registry
+from app.services import certificate_admin, corrections, ratelimit, registry
 from app.services.calendar import current_calendar
 from app.services.corrections import STATE_LABELS, CorrectionError, Submission
 from app.services.presenters import KIND_LABELS, scope_labels
+from app.services.ratelimit import Hit, Rule
 from app.services.timeutil import china_text
 from app.storage.models import Certificate, CorrectionRequest, Person
 from app.web import deps
@@ -25,7 +25,9 @@ from app.web.h5.certs import own
 from app.web.h5.session import bound_person, current_openid, require_wechat_user
 from app.web.uploads import FORM_OVERHEAD, read_upload
 
-SUBMITS_PER_DAY = 10  # attempts per account, bad uploads included; one open request per certificate
+# Attempts per openid per China day, bad uploads included; one open request per certificate and
+# account bounds storage.
+SUBMITS = Rule("correction_submit:openid", limit=10, window=86400)
 
 
 def _body_limit() -> int:
@@ -61,7 +63,7 @@ def correction_form(public_id: str) -> tuple[str, int]:
 def correction_submit(public_id: str) -> BaseResponse | tuple[str, int]:
     """Check, store durably, then show the request's page."""
     found, db, openid = own(public_id), deps.db_session(), current_openid() or ""
-    if deps.store().incr(rediskeys.rate("correction_submit:openid", openid), ttl=86400) > SUBMITS_PER_DAY:
+    if ratelimit.check(deps.store(), deps.clock().now(), Hit(SUBMITS, openid)) is not None:
         return _form(public_id, CorrectionError("今日提交次数过多，请明天再试"), 429)
     cert = registry.full_certificate(db, found.certificate)
     person = db.get(Person, cert.person_id)

@@ -89,6 +89,8 @@ class WechatSettings:
     oauth_base_url: str = "http://127.0.0.1:5000/dev/fake-wechat/"
     use_stable_token: bool = True
     review_template_id: str = "dev-review-result-template"
+    # 事项/结果/时间/备注 (thing1, phrase2, time3, thing4): certificate actions and correction results
+    notice_template_id: str = "dev-certificate-notice-template"
     timeout: float = 3.0
 
 

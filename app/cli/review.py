@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.services import notify
+from app.services import corrections, notify
 from app.services.manual_review import purge_photos
 
 group = AppGroup("review", help="Manual review (人工审核) housekeeping.")
@@ -17,14 +17,17 @@ notify_group = AppGroup("notify", help="WeChat notification outbox.")
 @click.option("--days", type=int, default=None,
               help="Retention after the decision (default: [review] photo_retention_days).")
 def purge_command(days: int | None) -> None:
-    """Delete review photos a retention period after their request was decided."""
+    """Delete review photos and correction evidence a retention period after the request was decided."""
     settings = current_app.config["SETTINGS"]
     retention = settings.review.photo_retention_days if days is None else days
     if retention < 0:
         raise click.BadParameter("must be 0 or more", param_hint="--days")
+    now = current_app.extensions["clock"].now()
     with current_app.extensions["db"].session() as session:
-        count = purge_photos(session, current_app.extensions["clock"].now(), retention)
+        count = purge_photos(session, now, retention)
+        evidence = corrections.purge_photos(session, now, retention)
     click.echo(f"deleted {count} photos of requests decided more than {retention} days ago")
+    click.echo(f"deleted the evidence photos of {evidence} correction requests decided more than {retention} days ago")
 
 
 @notify_group.command("send-pending")

@@ -148,6 +148,11 @@ def bind_verified(db: Session, openid: str, person_id: int, method: str, now: da
     audit.record(db, actor, "wechat.bind", f"person:{person_id}", {"openid": openid, "method": method}, now)
 
 
+def bound_openid(db: Session, person_id: int) -> str | None:
+    """The WeChat account bound to the holder after verification, if any (where notices go)."""
+    return db.scalar(select(WechatUser.openid).where(WechatUser.person_id == person_id))
+
+
 def holds_number(db: Session, pii: PiiCipher, openid: str, number: str) -> bool:
     """Whether `openid` is verified and bound to the holder of `number` (his ID number, "T" + it, or
     the 证号 of one of his certificates): such a lookup is never rate-limited (lookup_limits)."""

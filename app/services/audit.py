@@ -35,6 +35,13 @@ ACTION_LABELS = {
     "manual_review.submit": "提交人工审核", "manual_review.approved": "人工审核通过",
     "manual_review.rejected": "人工审核驳回", "wechat.bind": "微信绑定持证人", "wechat.rebind": "微信改绑持证人",
     "cli_show_full_numbers": "命令行显示完整证号",
+    "certificate.search": "查询证书",
+    "certificate.suspend": "暂扣", "certificate.unsuspend": "解除暂扣", "certificate.correct": "更正信息",
+    "certificate.revoke.propose": "提出撤销", "certificate.revoke.approve": "批准撤销",
+    "certificate.revoke.reject": "驳回撤销申请", "certificate.cancel.propose": "提出注销",
+    "certificate.cancel.approve": "批准注销", "certificate.cancel.reject": "驳回注销申请",
+    "pii.reveal_id_number": "查看完整证件号码", "pii.reveal_photo": "查看持证人照片",
+    "correction.submit": "持证人申请更正", "correction.approved": "同意更正", "correction.rejected": "不予更正",
 }
 CSV_HEADERS = ["时间", "操作人", "操作", "对象", "详情"]
 

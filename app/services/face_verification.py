@@ -101,7 +101,7 @@ def classify(result: FaceResult, id_number: str, name: str, nonce: str, threshol
     if code is None:
         return "failed"
     if code != 0:
-        return _failure_class(code)
+        return failure_class(code)
     if result.sim is None or result.sim < threshold:
         return "low_similarity"
     if result.id_card != id_number or result.name != name or result.extra != nonce:
@@ -109,7 +109,7 @@ def classify(result: FaceResult, id_number: str, name: str, nonce: str, threshol
     return "passed"
 
 
-def _failure_class(code: int) -> str:
+def failure_class(code: int) -> str:
     """Tencent FaceID result codes grouped as the user needs to hear them."""
     if code in LIVENESS_CODES:
         return "liveness"

@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.integrations.wechat import (
-    TEMPLATE_VALUE_MAX,
     TemplateDataError,
     WeChatApi,
     WeChatApiError,
     WeChatUnavailable,
 )
+from app.services import notices
 from app.services.timeutil import china_text, utc_naive
 from app.storage.models import ManualReviewRequest, Notification
 
@@ -41,11 +41,13 @@ SEND_ERRORS = (WeChatApiError, WeChatUnavailable, TemplateDataError)
 
 @dataclass(frozen=True)
 class Sender:
-    """What delivery needs: the API client, the template id and the worker's status page."""
+    """What delivery needs: the API client, the template ids and where the holder's pages are."""
 
     api: WeChatApi
-    template_id: str
-    status_url: str
+    template_id: str  # review results
+    status_url: str  # the worker's review status page
+    notice_template_id: str = ""  # certificate notices and correction results (app.services.notices)
+    base_url: str = ""
 
 
 @dataclass
@@ -59,24 +61,25 @@ class SendReport:
 
 def sender_from(settings: Settings, api: WeChatApi) -> Sender:
     """A Sender using the app's shared WeChatApi."""
-    return Sender(api, settings.wechat.review_template_id,
-                  settings.server.base_url.rstrip("/") + "/h5/review")
+    base = settings.server.base_url.rstrip("/")
+    return Sender(api, settings.wechat.review_template_id, base + "/h5/review",
+                  settings.wechat.notice_template_id, base)
 
 
-def enqueue_review_result(session: Session, request: ManualReviewRequest, at: datetime) -> Notification:
-    """Queue the worker's notification in the caller's transaction (committed with the decision)."""
-    payload = {"request_id": request.id, "result": request.state, "reason": request.reason or "",
-               "decided_at": china_text(request.decided_at)}
-    row = Notification(openid=request.openid, kind=REVIEW_RESULT, state="pending", attempts=0,
+def enqueue(session: Session, openid: str, kind: str, payload: dict[str, Any], at: datetime) -> Notification:
+    """Queue a notification in the caller's transaction (committed with the decision it reports)."""
+    row = Notification(openid=openid, kind=kind, state="pending", attempts=0,
                        payload=json.dumps(payload, ensure_ascii=False), next_attempt_at=at, created_at=at)
     session.add(row)
     session.flush()
     return row
 
 
-def _clip(text: str) -> str:
-    """Fit WeChat's ~20 characters per template field."""
-    return text if len(text) <= TEMPLATE_VALUE_MAX else text[: TEMPLATE_VALUE_MAX - 1] + "…"
+def enqueue_review_result(session: Session, request: ManualReviewRequest, at: datetime) -> Notification:
+    """Queue the worker's notification of a manual-review decision."""
+    payload = {"request_id": request.id, "result": request.state, "reason": request.reason or "",
+               "decided_at": china_text(request.decided_at)}
+    return enqueue(session, request.openid, REVIEW_RESULT, payload, at)
 
 
 def template_data(payload: dict[str, Any]) -> dict[str, str]:
@@ -84,7 +87,7 @@ def template_data(payload: dict[str, Any]) -> dict[str, str]:
     result = payload["result"]
     note = payload["reason"] or ("可在公众号查看电子证书" if result == "approved" else "请查看详情")
     return {"thing1": "实名认证人工审核", "phrase2": RESULT_LABELS[result],
-            "time3": payload["decided_at"], "thing4": _clip(note)}
+            "time3": payload["decided_at"], "thing4": notices.clip(note)}
 
 
 def text_message(payload: dict[str, Any], status_url: str) -> str:
@@ -100,19 +103,39 @@ class DeliveryFailed(Exception):
     """Neither the template message nor the customer-service text got through."""
 
 
+@dataclass(frozen=True)
+class Message:
+    """One notification as WeChat receives it: the template message and its text fallback."""
+
+    template_id: str
+    data: dict[str, str]
+    url: str
+    text: str
+
+
+def message_for(sender: Sender, row: Notification) -> Message:
+    """The message of a stored notification, by its kind."""
+    payload = json.loads(row.payload)
+    if row.kind == REVIEW_RESULT:
+        return Message(sender.template_id, template_data(payload), sender.status_url,
+                       text_message(payload, sender.status_url))
+    url = sender.base_url + notices.path(row.kind, payload)
+    return Message(sender.notice_template_id, notices.template_data(row.kind, payload), url,
+                   notices.text(row.kind, payload, url))
+
+
 def deliver(sender: Sender, row: Notification) -> None:
     """Send one notification: template message, else customer-service text; raises if both fail."""
-    payload = json.loads(row.payload)
+    message = message_for(sender, row)
     try:
-        sender.api.send_template(row.openid, sender.template_id, template_data(payload),
-                                 url=sender.status_url)
+        sender.api.send_template(row.openid, message.template_id, message.data, url=message.url)
         return
     except SEND_ERRORS as exc:
         template_error = exc
         log.warning("template message for notification %s failed (%s); trying customer-service text",
                     row.id, exc)
     try:
-        sender.api.send_text(row.openid, text_message(payload, sender.status_url))
+        sender.api.send_text(row.openid, message.text)
     except SEND_ERRORS as exc:
         raise DeliveryFailed(f"template: {template_error}; text: {exc}") from exc
 

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from app.domain.catalogue import Catalogue
+from app.domain.status import StatusCode
 from app.services.registry import Found
 
 KIND_LABELS = {"special_ops": "特种作业操作证", "safety_mgmt": "安全生产知识和管理能力考核合格证"}
@@ -51,4 +52,19 @@ def describe(found: Found, on: date) -> dict[str, Any]:
         "状态说明": status.detail,
         "status_code": status.code.value,
         "查询日期": on.isoformat(),
+        **administrative_note(found),
     }
+
+
+# Statuses set by the issuing authority: while one is in force, the holder's pages show its reason.
+ADMINISTRATIVE = frozenset({StatusCode.SUSPENDED, StatusCode.REVOKED, StatusCode.CANCELLED})
+
+
+def administrative_note(found: Found) -> dict[str, str | None]:
+    """The authority's reason and a suspension's end day while they are in force (ASCII keys: pages
+    for the holder show them; the public /v/ page and replies leave them out, a reason may be personal)."""
+    cert, code = found.certificate, found.status.code
+    in_force = code in ADMINISTRATIVE
+    until = cert.suspended_until if code == StatusCode.SUSPENDED else None
+    return {"admin_reason": (cert.admin_reason or None) if in_force else None,
+            "suspended_until": until.isoformat() if until else None}

@@ -220,6 +220,23 @@ def certificates_of_person(session: Session, person_id: int, on: date) -> list[F
     return _found(session, rows, on)
 
 
+def find_by_employer(session: Session, text: str, on: date, authority: str | None = None, limit: int = 50,
+                     ) -> list[Found]:
+    """Current certificates whose 单位名称 contains `text` (staff search; of one 签发机关 when given).
+
+    A substring match scans the table: fine for a person's search, never for a hot path.
+    """
+    cert = Certificate.__table__.c
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    where: list[ColumnElement[bool]] = [cert.is_current.is_(True),
+                                        cert.employer.like(f"%{escaped}%", escape="\\")]
+    if authority is not None:
+        where.append(cert.issuing_authority == authority)
+    # Two round trips: MariaDB refuses LIMIT inside an IN (subquery).
+    ids = list(session.scalars(select(cert.id).where(*where).order_by(cert.id).limit(limit)))
+    return _found(session, _stored(session, cert.id.in_(ids)), on) if ids else []
+
+
 def _found(session: Session, rows: list[tuple[StoredCertificate, StoredHolder]], on: date) -> list[Found]:
     calendar = current_calendar(session)
     return [Found(cert, person, status_of(session, cert, on, calendar)) for cert, person in rows]

@@ -72,3 +72,12 @@ def cached(session: Session, store: KVStore, signer: SigningKey, issuer: str, no
             data = build(session, signer, issuer, now)
             store.set(key, data, ttl=CACHE_SECONDS)
     return data
+
+
+def invalidate(store: KVStore, kid: str) -> None:
+    """Drop the cached list signed by `kid`: the next request rebuilds it (after a 暂扣, 撤销 …).
+
+    A builder that read the database before the change may still store its list afterwards; that
+    list lives at most CACHE_SECONDS, the promise the cache makes anyway.
+    """
+    store.delete(rediskeys.status_list(kid))

@@ -7,7 +7,6 @@ registered (verified or not). The request is committed before the page says 已�
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.services import manual_review, ratelimit
@@ -18,12 +17,12 @@ from app.web import deps
 from app.web.bodylimit import body_limit
 from app.web.filters import review_wait_text
 from app.web.h5.session import current_openid, registered_person, require_wechat_user
+from app.web.uploads import FORM_OVERHEAD, read_upload
 
 bp = Blueprint("review", __name__, url_prefix="/h5/review")
 # Attempts per openid per China day, bad uploads included; one open request per holder and account
 # bounds storage.
 SUBMITS = Rule("review_submit:openid", limit=20, window=86400)
-FORM_OVERHEAD = 256 * 1024  # multipart boundaries and the text fields around the three photos
 # What the page shrinks a phone photo to before upload (app/static/photo-shrink.js): a face and the
 # ID card's print stay legible at 2048 px; 4-15 MB photos become about 0.5-1.5 MB.
 SHRINK_PIXELS, SHRINK_BYTES = 2048, 1_500_000
@@ -32,11 +31,6 @@ SHRINK_PIXELS, SHRINK_BYTES = 2048, 1_500_000
 def _body_limit() -> int:
     """Three photos at the configured maximum each, plus the form around them."""
     return len(PHOTO_KINDS) * deps.settings().review.max_photo_bytes + FORM_OVERHEAD
-
-
-def _read(file: FileStorage | None, limit: int) -> bytes:
-    """An uploaded file's bytes, reading at most one byte past the limit (enough to refuse it)."""
-    return file.stream.read(limit + 1) if file is not None and file.filename else b""
 
 
 def _form(person: Person, error: str | None = None, field: str | None = None,
@@ -81,7 +75,7 @@ def submit() -> BaseResponse | tuple[str, int]:
     if ratelimit.check(deps.store(), deps.clock().now(), Hit(SUBMITS, openid)) is not None:
         return _form(person, "今日提交次数过多，请明天再试", status=429)
     limit = deps.settings().review.max_photo_bytes
-    files = {kind: _read(request.files.get(kind), limit) for kind in PHOTO_KINDS}
+    files = {kind: read_upload(request.files.get(kind), limit) for kind in PHOTO_KINDS}
     sub = Submission(request.form.get("authority", ""), request.form.get("description", ""), files)
     try:
         manual_review.submit(db, deps.pii(), person_id=person.id, openid=openid, sub=sub,

@@ -40,12 +40,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def live_settings(base: str, tmp: Path) -> Settings:
-    """Settings for a served app whose fakes are mounted on the same server."""
+def live_settings(base: str, tmp: Path, database_url: str | None = None) -> Settings:
+    """Settings for a served app whose fakes are mounted on the same server (SQLite unless told)."""
     return replace(
         Settings(),
         server={"env": "development", "base_url": base, "dev_tools": True},
-        database={"url": f"sqlite:///{tmp / 'live.sqlite3'}"},
+        database={"url": database_url or f"sqlite:///{tmp / 'live.sqlite3'}"},
         signing={"key_dir": str(tmp / "keys")},
         wechat={"api_base_url": f"{base}/dev/fake-wechat/", "oauth_base_url": f"{base}/dev/fake-wechat/"},
         faceid={"endpoint": f"{base.removeprefix('http://')}/dev/fake-faceid", "scheme": "http"},
@@ -54,14 +54,15 @@ def live_settings(base: str, tmp: Path) -> Settings:
 
 @contextmanager
 def serve_app(tmp: Path, seed_count: int | None = 50, before_serving: Callable[[Flask], None] | None = None,
-              wrap: Callable[[Any], Any] | None = None) -> Iterator[LiveServer]:
+              wrap: Callable[[Any], Any] | None = None, database_url: str | None = None) -> Iterator[LiveServer]:
     """Build, migrate, seed (unless seed_count is None) and serve the app on a free loopback port.
 
-    `before_serving(app)` runs once the keys exist; `wrap` wraps the WSGI app (e.g. to record requests).
+    `before_serving(app)` runs once the keys exist; `wrap` wraps the WSGI app (e.g. to record requests);
+    `database_url` serves another database than a fresh SQLite file (e.g. the session's MariaDB).
     """
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    app = create_app(live_settings(base, tmp), store=MemoryStore())
+    app = create_app(live_settings(base, tmp, database_url), store=MemoryStore())
     runner = app.test_cli_runner()
     seed = [] if seed_count is None else [["demo", "seed", "--count", str(seed_count)]]
     for args in (["db", "upgrade"], *seed, ["keys", "generate", "--if-missing"]):

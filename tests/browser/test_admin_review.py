@@ -66,6 +66,10 @@ def test_a_reviewer_logs_in_and_approves_a_request(live_server: LiveServer, brow
     page.screenshot(path=str(SHOTS / "admin-request.png"), full_page=True)
 
     page.click("button[value=approve]")
+    page.locator("#confirm-approve").wait_for()  # approving binds the account: asked once more
+    assert page.locator("#request-state").inner_text() == "待审核"
+    page.screenshot(path=str(SHOTS / "admin-confirm-approve.png"), full_page=True)
+    page.click("#confirm-approve button[type=submit]")
     page.wait_for_url(f"{live_server.url}/admin/queue")
     assert f"申请 #{request_id} 已通过" in page.locator(".flash").inner_text()
     page.screenshot(path=str(SHOTS / "admin-after-approve.png"), full_page=True)

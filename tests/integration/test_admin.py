@@ -60,7 +60,7 @@ def _decide(client: FlaskClient, request_id: int, action: str, reason: str = "")
     page = client.get(f"/admin/requests/{request_id}")
     token = csrf_from(page.get_data(as_text=True))
     response = client.post(f"/admin/requests/{request_id}/decide",
-                           data={"csrf_token": token, "action": action, "reason": reason})
+                           data={"csrf_token": token, "action": action, "reason": reason, "confirmed": "yes"})
     return response.status_code, response.get_data(as_text=True)
 
 
@@ -259,7 +259,8 @@ def test_a_request_cannot_be_decided_twice(app: Flask, reviewer: FlaskClient,
     _, request_id = pending
     page = reviewer.get(f"/admin/requests/{request_id}").get_data(as_text=True)
     token = csrf_from(page)
-    first = reviewer.post(f"/admin/requests/{request_id}/decide", data={"csrf_token": token, "action": "approve"})
+    first = reviewer.post(f"/admin/requests/{request_id}/decide",
+                          data={"csrf_token": token, "action": "approve", "confirmed": "yes"})
     second = reviewer.post(f"/admin/requests/{request_id}/decide",
                            data={"csrf_token": token, "action": "reject", "reason": "晚了"})
     assert first.status_code == 302 and second.status_code == 400

@@ -227,3 +227,16 @@ def test_0016_keeps_holders_display_choices_and_steps_back_down(at_head_afterwar
         assert "holder_preferences" in inspect(conn).get_table_names()
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_0014_adds_the_action_and_correction_tables_and_steps_back_down(at_head_afterwards: Database) -> None:
+    database = at_head_afterwards
+    downgrade(database, "0016_holder_preferences")
+    with database.engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+    assert not {"certificate_actions", "correction_requests"} & tables
+    upgrade(database)
+    with database.engine.connect() as conn:
+        assert {"certificate_actions", "correction_requests"} <= set(inspect(conn).get_table_names())
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []

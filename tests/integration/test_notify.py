@@ -60,7 +60,7 @@ def _decide(app: Flask, client: FlaskClient, action: str, reason: str = "") -> s
         request_id = session.scalar(select(ManualReviewRequest.id))
     token = csrf_from(client.get(f"/admin/requests/{request_id}").get_data(as_text=True))
     response = client.post(f"/admin/requests/{request_id}/decide",
-                           data={"csrf_token": token, "action": action, "reason": reason})
+                           data={"csrf_token": token, "action": action, "reason": reason, "confirmed": "yes"})
     assert response.status_code == 302
     return client.get(response.headers["Location"]).get_data(as_text=True)
 

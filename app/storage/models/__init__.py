@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and create_all see every table."""
 
 from app.storage.models.accounts import DownloadLog, FaceAttempt, WechatUser
+from app.storage.models.actions import CertificateAction, CorrectionRequest
 from app.storage.models.audit import AuditEntry
 from app.storage.models.calendar import CalendarYear
 from app.storage.models.certificates import Certificate, CertificateChange, Photo, RenewalReview
@@ -15,7 +16,9 @@ __all__ = [
     "AuditEntry",
     "CalendarYear",
     "Certificate",
+    "CertificateAction",
     "CertificateChange",
+    "CorrectionRequest",
     "DownloadLog",
     "FaceAttempt",
     "HolderPreference",

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.domain.corrections import DEADLINE_WORKDAYS, FIELDS
 from app.domain.deadlines import LABELS, REVIEW_WORKDAYS, DeadlineState
-from app.services import manual_review, review_stats, verification_stats
+from app.services import corrections, manual_review, review_stats, verification_stats
 from app.services.calendar import current_calendar
 from app.services.calendar_coverage import coverage
 from app.services.staff import StaffView
@@ -67,6 +68,17 @@ def review_deadlines_card(ctx: CardContext) -> Card | None:
         "labels": LABELS})
 
 
+def corrections_card(ctx: CardContext) -> Card | None:
+    """信息更正 against the 5-working-day limit: overdue, due soon, on track; the most urgent first."""
+    if not ctx.staff.has("reviewer"):
+        return None
+    pending = corrections.queue(ctx.session, ctx.staff, ctx.today, current_calendar(ctx.session))
+    urgent = sorted(pending, key=lambda q: (q.countdown.deadline is None, q.countdown.deadline or ctx.today))
+    return Card("admin/cards/_corrections.html", {
+        "urgent": urgent[:5], "counts": corrections.deadline_counts(pending), "workdays": DEADLINE_WORKDAYS,
+        "states": DeadlineState, "labels": LABELS, "fields": FIELDS})
+
+
 def verifications_card(ctx: CardContext) -> Card:
     """Verifications per day, genuine / forged / not ours (every channel)."""
     days = verification_stats.daily(ctx.session, ctx.today)
@@ -105,6 +117,7 @@ def calendar_card(ctx: CardContext) -> Card:
 CARDS: list[Callable[[CardContext], Card | None]] = [
     reviews_card,
     review_deadlines_card,
+    corrections_card,
     verifications_card,
     sources_card,
     imports_card,

@@ -13,9 +13,9 @@ from typing import Any
 from flask import Response, abort, current_app, jsonify, render_template, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.domain import livecode
+from app.domain import certactions, livecode
 from app.domain.status import StatusCode
-from app.services import accounts, next_steps, registry
+from app.services import accounts, certificate_admin, next_steps, registry
 from app.services.keyring import KeyringError
 from app.services.presenters import KIND_LABELS, describe, scope_labels
 from app.services.registry import Found
@@ -45,7 +45,7 @@ def _summary(found: Found) -> dict[str, Any]:
             "next": step.summary if step else None}
 
 
-def _own(public_id: str) -> Found:
+def own(public_id: str) -> Found:
     """The bound holder's certificate, else 404 (never saying whether the id exists)."""
     db = deps.db_session()
     person = bound_person(db)
@@ -81,19 +81,21 @@ def _no_signing_key(_exc: KeyringError) -> tuple[str, int]:
 @require_wechat_user
 def cert_detail(public_id: str) -> str:
     """One certificate: its fields, the image, downloads and 亮证; or the date it will be published."""
-    found = _own(public_id)
-    fields = {k: v for k, v in describe(found, deps.clock().today()).items()
-              if v is not None and not k.isascii() and k not in ("查询日期", "版本")}
+    found = own(public_id)
+    shown = describe(found, deps.clock().today())
+    fields = {k: v for k, v in shown.items() if v is not None and not k.isascii() and k not in ("查询日期", "版本")}
     unpublished = found.status.code == StatusCode.UNPUBLISHED
     return render_template("h5/cert.html", found=found, fields=fields, unpublished=unpublished,
-                           step=next_steps.for_found(found), public_id=public_id)
+                           step=next_steps.for_found(found), public_id=public_id,
+                           actions=certificate_admin.holder_actions(deps.db_session(), found.certificate.id),
+                           action_labels=certactions.LABELS)
 
 
 @bp.get("/my/cert/<public_id>/image.png")
 @require_wechat_user
 def cert_image(public_id: str) -> Response:
     """The e-certificate image shown on the detail page (logged as a view)."""
-    return _file(_published(_own(public_id)), "png", "view", attachment=False)
+    return _file(_published(own(public_id)), "png", "view", attachment=False)
 
 
 @bp.get("/my/cert/<public_id>/download.<fmt>")
@@ -102,7 +104,7 @@ def cert_download(public_id: str, fmt: str) -> Response:
     """Download the image or the PDF; every download is logged."""
     if fmt not in FORMATS:
         abort(404)
-    return _file(_published(_own(public_id)), fmt, "download", attachment=True)
+    return _file(_published(own(public_id)), fmt, "download", attachment=True)
 
 
 def _file(found: Found, fmt: str, purpose: str, attachment: bool) -> Response:
@@ -122,7 +124,7 @@ def _file(found: Found, fmt: str, purpose: str, attachment: bool) -> Response:
 @require_wechat_user
 def cert_live(public_id: str) -> str:
     """亮证: a live QR code for an inspector, refreshed every minute by the page."""
-    found = _published(_own(public_id))
+    found = _published(own(public_id))
     return render_template("h5/live.html", found=found, kind=KIND_LABELS[found.certificate.kind],
                            code_url=url_for("h5.cert_live_code", public_id=public_id),
                            refresh_seconds=LIVE_REFRESH_SECONDS)
@@ -132,7 +134,7 @@ def cert_live(public_id: str) -> str:
 @require_wechat_user
 def cert_live_code(public_id: str) -> BaseResponse:
     """A fresh live code as JSON: the QR as a PNG data URL, the server's time, when to refresh."""
-    found = _published(_own(public_id))
+    found = _published(own(public_id))
     now = deps.clock().now()
     _text, png, expires_at = _files().live_qr(deps.db_session(), found.certificate, now)
     return jsonify({"qr_png": "data:image/png;base64," + base64.b64encode(png).decode(),

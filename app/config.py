@@ -82,6 +82,7 @@ class WechatSettings:
     oauth_base_url: str = "http://127.0.0.1:5000/dev/fake-wechat/"
     use_stable_token: bool = True
     review_template_id: str = "dev-review-result-template"
+    reminder_template_id: str = "dev-certificate-reminder-template"
     timeout: float = 3.0
 
 

@@ -1,15 +1,18 @@
-"""Notification outbox: decisions enqueue a row in their own transaction; a sender delivers it later.
+"""Notification outbox: decisions and reminders enqueue a row in their own transaction; a sender
+delivers it later.
 
 Delivery tries a template message first (verified service accounts; since 2023 WeChat shows no
 first/remark lines and about 20 characters per field) and falls back to a customer-service text
 message (allowed within 48 hours of the user's last interaction). A failure only reschedules the row:
-the decision it reports was committed before and is never undone.
+the decision it reports was committed before and is never undone. Each kind of notification has
+its own template (configured in [wechat]) and wording: `MESSAGES`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,33 +22,46 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.integrations.wechat import (
-    TEMPLATE_VALUE_MAX,
     TemplateDataError,
     WeChatApi,
     WeChatApiError,
     WeChatUnavailable,
+    fit_field,
 )
+from app.services import reminder_texts
 from app.services.timeutil import china_text, utc_naive
 from app.storage.models import ManualReviewRequest, Notification
 
 log = logging.getLogger(__name__)
 
 REVIEW_RESULT = "review_result"
+REMINDER = "reminder"  # app/services/reminders.py: published, expiring, review due
 CLAIM_LEASE = timedelta(minutes=2)  # a claimed row is retried after this if its sender died mid-way
 MAX_ATTEMPTS = 12  # with the backoff below: about a day and a half of retries, then state "failed"
 FIRST_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=6)
 RESULT_LABELS = {"approved": "已通过", "rejected": "已驳回"}
+# The review-result template's fields (key -> the name the template shows).
+REVIEW_FIELDS = {"thing1": "审核事项", "phrase2": "审核结果", "time3": "审核时间", "thing4": "备注"}
 SEND_ERRORS = (WeChatApiError, WeChatUnavailable, TemplateDataError)
 
 
 @dataclass(frozen=True)
 class Sender:
-    """What delivery needs: the API client, the template id and the worker's status page."""
+    """What delivery needs: the API client, each kind's template id and our base URL."""
 
     api: WeChatApi
-    template_id: str
-    status_url: str
+    templates: Mapping[str, str]
+    base_url: str
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification as WeChat gets it: template fields and link, or the fallback text."""
+
+    data: dict[str, str]
+    url: str
+    text: str
 
 
 @dataclass
@@ -57,26 +73,31 @@ class SendReport:
     given_up: int = 0
 
 
+def template_ids(settings: Settings) -> dict[str, str]:
+    """Each kind's template id from [wechat]."""
+    return {REVIEW_RESULT: settings.wechat.review_template_id, REMINDER: settings.wechat.reminder_template_id}
+
+
 def sender_from(settings: Settings, api: WeChatApi) -> Sender:
     """A Sender using the app's shared WeChatApi."""
-    return Sender(api, settings.wechat.review_template_id,
-                  settings.server.base_url.rstrip("/") + "/h5/review")
+    return Sender(api, template_ids(settings), settings.server.base_url.rstrip("/"))
+
+
+def enqueue(session: Session, openid: str, kind: str, payload: dict[str, Any], at: datetime) -> Notification:
+    """Queue one notification in the caller's transaction (committed with what it reports)."""
+    moment = utc_naive(at)
+    row = Notification(openid=openid, kind=kind, state="pending", attempts=0, next_attempt_at=moment,
+                       payload=json.dumps(payload, ensure_ascii=False), created_at=moment)
+    session.add(row)
+    session.flush()
+    return row
 
 
 def enqueue_review_result(session: Session, request: ManualReviewRequest, at: datetime) -> Notification:
     """Queue the worker's notification in the caller's transaction (committed with the decision)."""
     payload = {"request_id": request.id, "result": request.state, "reason": request.reason or "",
                "decided_at": china_text(request.decided_at)}
-    row = Notification(openid=request.openid, kind=REVIEW_RESULT, state="pending", attempts=0,
-                       payload=json.dumps(payload, ensure_ascii=False), next_attempt_at=at, created_at=at)
-    session.add(row)
-    session.flush()
-    return row
-
-
-def _clip(text: str) -> str:
-    """Fit WeChat's ~20 characters per template field."""
-    return text if len(text) <= TEMPLATE_VALUE_MAX else text[: TEMPLATE_VALUE_MAX - 1] + "…"
+    return enqueue(session, request.openid, REVIEW_RESULT, payload, at)
 
 
 def template_data(payload: dict[str, Any]) -> dict[str, str]:
@@ -84,7 +105,7 @@ def template_data(payload: dict[str, Any]) -> dict[str, str]:
     result = payload["result"]
     note = payload["reason"] or ("可在公众号查看电子证书" if result == "approved" else "请查看详情")
     return {"thing1": "实名认证人工审核", "phrase2": RESULT_LABELS[result],
-            "time3": payload["decided_at"], "thing4": _clip(note)}
+            "time3": payload["decided_at"], "thing4": fit_field(note)}
 
 
 def text_message(payload: dict[str, Any], status_url: str) -> str:
@@ -96,23 +117,42 @@ def text_message(payload: dict[str, Any], status_url: str) -> str:
     return f"{body}\n详情：{status_url}"
 
 
+def _review_message(payload: dict[str, Any], base_url: str) -> Message:
+    url = base_url + "/h5/review"
+    return Message(template_data(payload), url, text_message(payload, url))
+
+
+def _reminder_message(payload: dict[str, Any], base_url: str) -> Message:
+    url = f"{base_url}/h5/my/cert/{payload['public_id']}"
+    return Message(reminder_texts.template_data(payload), url, reminder_texts.text_message(payload, url))
+
+
+MESSAGES: dict[str, Callable[[dict[str, Any], str], Message]] = {
+    REVIEW_RESULT: _review_message, REMINDER: _reminder_message}
+FIELDS = {REVIEW_RESULT: REVIEW_FIELDS, REMINDER: reminder_texts.FIELDS}
+
+
+def template_fields(settings: Settings) -> dict[str, dict[str, str]]:
+    """Template id -> its fields' names, as the WeChat console shows them (the simulator uses these)."""
+    return {template_ids(settings)[kind]: fields for kind, fields in FIELDS.items()}
+
+
 class DeliveryFailed(Exception):
     """Neither the template message nor the customer-service text got through."""
 
 
 def deliver(sender: Sender, row: Notification) -> None:
     """Send one notification: template message, else customer-service text; raises if both fail."""
-    payload = json.loads(row.payload)
+    message = MESSAGES[row.kind](json.loads(row.payload), sender.base_url)
     try:
-        sender.api.send_template(row.openid, sender.template_id, template_data(payload),
-                                 url=sender.status_url)
+        sender.api.send_template(row.openid, sender.templates[row.kind], message.data, url=message.url)
         return
     except SEND_ERRORS as exc:
         template_error = exc
         log.warning("template message for notification %s failed (%s); trying customer-service text",
                     row.id, exc)
     try:
-        sender.api.send_text(row.openid, text_message(payload, sender.status_url))
+        sender.api.send_text(row.openid, message.text)
     except SEND_ERRORS as exc:
         raise DeliveryFailed(f"template: {template_error}; text: {exc}") from exc
 

@@ -5,6 +5,7 @@ from app.storage.models.audit import AuditEntry
 from app.storage.models.calendar import CalendarYear
 from app.storage.models.certificates import Certificate, CertificateChange, Photo, RenewalReview
 from app.storage.models.imports import ImportRun
+from app.storage.models.notices import CertificateNotice, SharedCopy, SharedCopyView
 from app.storage.models.people import Person
 from app.storage.models.reviews import ManualReviewRequest, Notification, ReviewPhoto, Staff
 
@@ -13,6 +14,7 @@ __all__ = [
     "CalendarYear",
     "Certificate",
     "CertificateChange",
+    "CertificateNotice",
     "DownloadLog",
     "FaceAttempt",
     "ImportRun",
@@ -22,6 +24,8 @@ __all__ = [
     "Photo",
     "RenewalReview",
     "ReviewPhoto",
+    "SharedCopy",
+    "SharedCopyView",
     "Staff",
     "WechatUser",
 ]

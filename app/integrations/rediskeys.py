@@ -71,3 +71,13 @@ def status_list(kid: str) -> str:
 def verify_api_rate(client_ip: str, window: str) -> str:
     """POST /api/verify calls of one client IP in one time window (it can look up certificate numbers)."""
     return f"rate:verify_api:{window}:{client_ip}"
+
+
+def shared_copy_rate(window: str, client_ip: str) -> str:
+    """Requests to shared-copy links (/s/...) of one client IP in one time window."""
+    return f"rate:shared_copy:{window}:{client_ip}"
+
+
+def shared_copy_misses(window: str, client_ip: str) -> str:
+    """Unknown shared-copy tokens one client IP tried in one time window (guessing links)."""
+    return f"rate:shared_copy_miss:{window}:{client_ip}"

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from app.clock import FixedClock
 from app.config import Settings, WechatSettings
 from app.services import reminders
-from app.storage.models import CertificateNotice, Notification
+from app.storage.models import CertificateNotice, Notification, WechatUser
 from tests.integration.fakes_fixtures import FakeWeChat, fake_wechat, talking_to, wechat_settings  # noqa: F401
 from tests.integration.notice_fixtures import BoundHolder, bound_holder
+from tests.integration.review_fixtures import csrf_from, sign_in_worker
 
 RANGE = ["--from", "2026-11-01", "--to", "2026-11-28"]  # the test clock's today is 2026-11-28
 
@@ -128,3 +129,31 @@ def test_two_runs_at_once_still_queue_each_reminder_once(app: Flask, holders: di
 def test_a_bad_range_is_refused_with_a_reason(runner: FlaskCliRunner, args: list[str], error: str) -> None:
     result = runner.invoke(args=["jobs", "run", *args])
     assert result.exit_code == 2 and error in result.output
+
+
+def test_a_holder_turns_reminders_off_and_on_in_my_certificates(
+        app: Flask, runner: FlaskCliRunner, holders: dict[str, BoundHolder],
+        fake_wechat: FakeWeChat) -> None:  # noqa: F811
+    worker = app.test_client()
+    sign_in_worker(worker, holders["expiry_90"].openid)
+    page = worker.get("/h5/my").text
+    assert "证书提醒" in page and "已开启" in page
+    turned_off = worker.post("/h5/my/reminders", data={"csrf_token": csrf_from(page), "reminders": "off"})
+    assert turned_off.status_code == 302
+    page = worker.get("/h5/my").text
+    assert "已关闭" in page and "开启提醒" in page
+    runner.invoke(args=["jobs", "run", *RANGE])
+    assert fake_wechat.state.messages_for(holders["expiry_90"].openid) == []
+    worker.post("/h5/my/reminders", data={"csrf_token": csrf_from(page), "reminders": "on"})
+    assert "已开启" in worker.get("/h5/my").text
+    runner.invoke(args=["jobs", "run", *RANGE])  # within the range again: the missed reminder now goes
+    assert len(fake_wechat.state.messages_for(holders["expiry_90"].openid)) == 1
+
+
+def test_only_a_bound_holder_has_a_reminder_switch(app: Flask, holders: dict[str, BoundHolder]) -> None:
+    stranger = app.test_client()
+    sign_in_worker(stranger, holders["not bound"].openid)  # registered, never verified
+    token = csrf_from(stranger.get("/h5/register").text)
+    assert stranger.post("/h5/my/reminders", data={"csrf_token": token, "reminders": "off"}).status_code == 404
+    with app.extensions["db"].session() as session:
+        assert session.get(WechatUser, holders["not bound"].openid).reminders is True  # type: ignore[union-attr]

@@ -34,6 +34,7 @@ class ServerSettings:
     secret_key: str = "dev-secret-key-not-for-production"
     env: str = "development"  # development | test | production
     dev_tools: bool = True
+    dev_state_dir: str = "var/dev"  # development: the simulator's fakes keep what they recorded here
     official_domain: str = "cx.example.gov.cn"
     session_minutes: int = 30
     # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none). Rate limits by

@@ -100,3 +100,11 @@ def test_every_site_has_our_icon(client: FlaskClient) -> None:
     icon = Image.open(io.BytesIO(response.data))
     assert icon.format == "ICO" and (32, 32) in icon.info["sizes"]
     assert icon.convert("RGB").getpixel((2, icon.height // 2)) == (7, 193, 96)  # the green tile
+
+
+def test_the_development_server_keeps_the_fakes_state_in_dev_state_dir(tmp_path: Path) -> None:
+    from app.config import Settings, replace
+    from app.web.dev import _saved_state
+
+    assert _saved_state(replace(Settings(), server={"dev_state_dir": str(tmp_path)})) == tmp_path / "fake-wechat.json"
+    assert _saved_state(replace(Settings(), server={"dev_state_dir": ""})) is None

@@ -83,11 +83,16 @@ def sender_from(settings: Settings, api: WeChatApi) -> Sender:
     return Sender(api, template_ids(settings), settings.server.base_url.rstrip("/"))
 
 
+def pending(openid: str, kind: str, payload: dict[str, Any], at: datetime) -> Notification:
+    """A new outbox row, due at once (not yet added: batch writers add many and flush once)."""
+    moment = utc_naive(at)
+    return Notification(openid=openid, kind=kind, state="pending", attempts=0, next_attempt_at=moment,
+                        payload=json.dumps(payload, ensure_ascii=False), created_at=moment)
+
+
 def enqueue(session: Session, openid: str, kind: str, payload: dict[str, Any], at: datetime) -> Notification:
     """Queue one notification in the caller's transaction (committed with what it reports)."""
-    moment = utc_naive(at)
-    row = Notification(openid=openid, kind=kind, state="pending", attempts=0, next_attempt_at=moment,
-                       payload=json.dumps(payload, ensure_ascii=False), created_at=moment)
+    row = pending(openid, kind, payload, at)
     session.add(row)
     session.flush()
     return row
@@ -143,7 +148,10 @@ class DeliveryFailed(Exception):
 
 def deliver(sender: Sender, row: Notification) -> None:
     """Send one notification: template message, else customer-service text; raises if both fail."""
-    message = MESSAGES[row.kind](json.loads(row.payload), sender.base_url)
+    compose = MESSAGES.get(row.kind)
+    if compose is None or row.kind not in sender.templates:  # written by a newer version of this code
+        raise DeliveryFailed(f"no wording for notifications of kind {row.kind!r}")
+    message = compose(json.loads(row.payload), sender.base_url)
     try:
         sender.api.send_template(row.openid, sender.templates[row.kind], message.data, url=message.url)
         return

@@ -123,19 +123,17 @@ def _write_batch(session: Session, day: date, calendar: HolidayCalendar, openids
     notice = CertificateNotice.__table__.c
     done = {tuple(row) for row in session.execute(select(notice.certificate_id, notice.kind).where(
         notice.certificate_id.in_(list(openids)), notice.due_on == day))}
-    queued = already = 0
-    for cert, _holder in registry.stored_by_ids(session, list(openids)):
-        for due in due_notices(registry.facts_of(cert), day, calendar):
-            if (cert.id, due.kind.value) in done:
-                already += 1
-                continue
-            row = notify.enqueue(session, openids[cert.id], notify.REMINDER, _payload(cert, due), now)
-            session.add(CertificateNotice(certificate_id=cert.id, kind=due.kind.value, due_on=day,
-                                          openid=openids[cert.id], notification_id=row.id,
-                                          created_at=utc_naive(now)))
-            queued += 1
+    due = [(cert, notice_due) for cert, _holder in registry.stored_by_ids(session, list(openids))
+           for notice_due in due_notices(registry.facts_of(cert), day, calendar)]
+    new = [(cert, n) for cert, n in due if (cert.id, n.kind.value) not in done]
+    rows = [notify.pending(openids[cert.id], notify.REMINDER, _payload(cert, n), now) for cert, n in new]
+    session.add_all(rows)
+    session.flush()  # the outbox rows in one multi-row INSERT, then their keys in another
+    session.add_all(CertificateNotice(certificate_id=cert.id, kind=n.kind.value, due_on=day, openid=openids[cert.id],
+                                      notification_id=row.id, created_at=utc_naive(now))
+                    for (cert, n), row in zip(new, rows, strict=True))
     session.flush()
-    return queued, already
+    return len(new), len(due) - len(new)
 
 
 def _payload(cert: registry.StoredCertificate, due: Notice) -> dict[str, str]:

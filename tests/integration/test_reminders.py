@@ -157,3 +157,17 @@ def test_only_a_bound_holder_has_a_reminder_switch(app: Flask, holders: dict[str
     assert stranger.post("/h5/my/reminders", data={"csrf_token": token, "reminders": "off"}).status_code == 404
     with app.extensions["db"].session() as session:
         assert session.get(WechatUser, holders["not bound"].openid).reminders is True  # type: ignore[union-attr]
+
+
+def test_a_notification_of_an_unknown_kind_waits_instead_of_stopping_the_outbox(
+        app: Flask, runner: FlaskCliRunner, holders: dict[str, BoundHolder], clock: FixedClock,
+        fake_wechat: FakeWeChat) -> None:  # noqa: F811
+    from app.services import notify
+
+    with app.extensions["db"].session() as session:
+        notify.enqueue(session, "o-someone", "not_yet_known", {}, clock.now())
+    result = runner.invoke(args=["jobs", "run", *RANGE])
+    assert "sent 3, retrying later 1" in result.output  # the reminders still go
+    with app.extensions["db"].session() as session:
+        row = session.scalars(select(Notification).where(Notification.kind == "not_yet_known")).one()
+        assert row.state == "pending" and "no wording" in (row.last_error or "")

@@ -9,7 +9,7 @@ from bench.common import OUT, Report, tune_mariadb
 
 # Each module exposes run_*(report) functions; order matters (the import fills the 1M database).
 SUITES = [
-    ("bench.importbench", ["run_import", "run_lookup"]),
+    ("bench.importbench", ["run_import", "run_lookup", "run_migration"]),
     ("bench.webhook", ["run"]),
     ("bench.verifybench", ["run"]),
     ("bench.reminderbench", ["run"]),

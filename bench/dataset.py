@@ -13,11 +13,12 @@ from sqlalchemy import create_engine, func, select, text
 from bench.common import MARIADB_ROOT, MILLION, OUT, PYTHON, ROOT
 
 
-def csv_path(rows: int = MILLION) -> Path:
-    """Generate (once) a CSV of `rows` certificates in the exam system's export format."""
+def csv_path(rows: int = MILLION, several_items: bool = True) -> Path:
+    """Generate (once) a CSV of `rows` certificates in the exam system's export format
+    (`several_items=False`: one numbered certificate per holder, as the schema before 0008 held)."""
     from app.services.demo import HEADERS, generate_rows
 
-    path = OUT / f"certs-{rows}.csv"
+    path = OUT / (f"certs-{rows}.csv" if several_items else f"certs-single-{rows}.csv")
     if path.exists():
         return path
     OUT.mkdir(parents=True, exist_ok=True)
@@ -26,7 +27,7 @@ def csv_path(rows: int = MILLION) -> Path:
     with tmp.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=HEADERS)
         writer.writeheader()
-        for row in generate_rows(rows, seed=1):
+        for row in generate_rows(rows, seed=1, several_items=several_items):
             writer.writerow(row)
     tmp.rename(path)
     print(f"generated {path.name} ({path.stat().st_size / 2**20:.0f} MB) in {time.monotonic() - started:.0f}s",

@@ -52,16 +52,21 @@ def baseline(url: str, path: Path) -> int:
 def ours(url: str, path: Path) -> int:
     """The real import pipeline: validation, encryption, upsert in committed batches."""
     from app import create_app
+    from app.cli.certs import collector_paused, every_nth_batch
     from app.cli.db import upgrade
     from app.config import Settings, replace
     from app.domain.catalogue import Catalogue
     from app.services.importer import ImportOptions, import_file
+    from app.services.importsource import MAX_CSV_FIELD
 
     app = create_app(replace(Settings(), database={"url": url}, server={"dev_tools": False}))
     upgrade(app.extensions["db"])
     workers = int(os.environ.get("IMPORT_WORKERS", "1"))  # validation processes beside the writer
-    summary = import_file(path, app.extensions["db"], app.extensions["pii"], Catalogue.load_default(),
-                          ImportOptions(workers=workers))  # the importer's own batch size
+    # This process owns the run, as `flask certs import` does: the same process-wide switches.
+    csv.field_size_limit(MAX_CSV_FIELD)
+    with collector_paused():
+        summary = import_file(path, app.extensions["db"], app.extensions["pii"], Catalogue.load_default(),
+                              ImportOptions(workers=workers, on_progress=every_nth_batch(lambda _rows: None)))
     return summary.accepted + summary.updated + summary.unchanged
 
 

@@ -77,7 +77,7 @@ def decide(existing: Stored | None, incoming: Incoming, seen: Seen | None) -> De
     """New / updated / reissued / unchanged / rejected for one row (rules in the module docstring)."""
     if seen is not None:
         if seen.print_ == short_print(incoming.fingerprint):
-            return Decision(Action.REJECTED, "证书编号", f"与第{seen.row}行完全重复，已按第{seen.row}行导入")
+            return Decision(Action.REJECTED, "证书编号", f"与第{seen.row}行完全重复，只按第{seen.row}行处理")
         return Decision(Action.REJECTED, "证书编号",
                         f"与第{seen.row}行是同一张证书（同一持证人、同一项目）但内容不同，请核对后单独导入")
     if existing is None:

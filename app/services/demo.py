@@ -95,11 +95,14 @@ def item_row(rng: random.Random, catalogue: Catalogue, serial: int, valid_from: 
     return row
 
 
-def generate_rows(count: int, seed: int = 20261128, today: date | None = None) -> Iterator[dict[str, Any]]:
+def generate_rows(count: int, seed: int = 20261128, today: date | None = None,
+                  several_items: bool = True) -> Iterator[dict[str, Any]]:
     """`count` rows with validity starts spread over the last seven years.
 
     About one special-operations holder in five holds two to four items (an electrician who also
     welds): one row per item, all with the same 证书编号 "T" + ID number, as the exam system exports them.
+    `several_items=False` gives one certificate per holder, each with a number: data the schema before
+    migration 0008 could hold (the migration benchmark steps it down and up).
     """
     rng = random.Random(seed)
     catalogue = Catalogue.load_default()
@@ -112,9 +115,11 @@ def generate_rows(count: int, seed: int = 20261128, today: date | None = None) -
         while row["证件号码"] in numbers:
             row = certificate_row(rng, catalogue, serial, start)
         numbers.add(row["证件号码"])
+        if not several_items:
+            row["证书编号"] = row["证书编号"] or f"AQ{start:%Y}{serial:08d}"
         yield row
         serial += 1
-        if row["证书类型"] == "特种作业操作证" and rng.random() < 0.2:
+        if several_items and row["证书类型"] == "特种作业操作证" and rng.random() < 0.2:
             held = {row["操作项目"]}
             for _ in range(min(rng.randrange(1, 4), count - serial)):
                 start = end - timedelta(days=rng.randrange(0, 7 * 365))

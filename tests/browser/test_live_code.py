@@ -60,11 +60,12 @@ def test_the_live_code_shows_a_running_clock_and_changes_every_minute(
     assert page.locator("#live-frame").evaluate("e => getComputedStyle(e).borderTopColor") == GREEN
     assert "每60秒自动刷新，截图无效" in page.content()
     first_clock, first_code = page.locator("#live-clock").inner_text(), page.locator("#live-qr").get_attribute("src")
-    assert re.fullmatch(r"\d{2}:\d{2}:\d{2}", first_clock) and 55 <= _seconds(page) <= 60
+    first_seconds = _seconds(page)
+    assert re.fullmatch(r"\d{2}:\d{2}:\d{2}", first_clock) and 55 <= first_seconds <= 60
     _shot(page, "h5-live-valid.png")
 
     page.clock.run_for(3_000)  # three seconds later the clock has moved on and the countdown down
-    assert page.locator("#live-clock").inner_text() != first_clock and _seconds(page) <= 57
+    assert page.locator("#live-clock").inner_text() != first_clock and _seconds(page) <= first_seconds - 2
 
     page.wait_for_timeout(1_100)  # the server's clock is real: a code signed in the same second is the same
     page.clock.run_for(60_000)  # past the minute: a fresh code, and the countdown starts again

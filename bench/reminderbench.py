@@ -47,9 +47,12 @@ def _plan(database: object, day: date) -> str:
 
 def _migration_seconds(database: object) -> float:
     """0017 down (drops its tables and indexes) and up again: the up step's time."""
-    from app.cli.db import downgrade, upgrade
+    from alembic.script import ScriptDirectory
 
-    downgrade(database, "0011_suspension_end")  # type: ignore[arg-type]
+    from app.cli.db import alembic_config, downgrade, upgrade
+
+    script = ScriptDirectory.from_config(alembic_config(database))  # type: ignore[arg-type]
+    downgrade(database, script.get_revision("0017_notices_and_copies").down_revision)  # type: ignore[arg-type]
     started = time.perf_counter()
     upgrade(database)  # type: ignore[arg-type]
     return time.perf_counter() - started

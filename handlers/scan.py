@@ -30,6 +30,8 @@ def scanned(msg: Incoming, ctx: Context) -> Reply:
     if ctx.verify_text is None:
         return replies.SCAN_UNAVAILABLE
     verdict = ctx.verify_text(text)
+    if ctx.count_verdict is not None:
+        ctx.count_verdict(verdict.outcome)
     if verdict.outcome == CERT_NUMBER and verdict.number:
         return _ask_for_name(msg.openid, verdict.number, ctx)
     return render(verdict, ctx)

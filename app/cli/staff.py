@@ -1,13 +1,22 @@
-"""`flask staff create|list`: back-office accounts (passwords are prompted, never echoed or stored)."""
+"""`flask staff create|list|reset-2fa`: back-office accounts (passwords are prompted, never echoed or stored).
+
+Admins do the same in the browser (/admin/staff); the command line stays for the first account and
+for the admin who lost both the phone and the recovery codes.
+"""
 
 from __future__ import annotations
+
+import getpass
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
+from app.services import staff_admin
 from app.services.staff import ROLES, StaffError, create_staff, list_staff
 from app.services.timeutil import china_text
+from app.storage.models import Staff
 
 group = AppGroup("staff", help="Back-office staff accounts.")
 
@@ -39,5 +48,19 @@ def list_command() -> None:
     with current_app.extensions["db"].session() as session:
         for staff in list_staff(session):
             state = "active" if staff.active else "disabled"
-            locked = f", locked until {china_text(staff.locked_until)}" if staff.locked_until else ""
-            click.echo(f"{staff.username}\t{staff.roles}\t{staff.authority}\t{state}{locked}")
+            second = ", 2FA" if staff.totp_enabled_at else ", no 2FA yet"
+            last = f", last sign-in {china_text(staff.last_login_at)}" if staff.last_login_at else ""
+            click.echo(f"{staff.username}\t{staff.roles}\t{staff.authority}\t{state}{second}{last}")
+
+
+@group.command("reset-2fa")
+@click.argument("username")
+def reset_two_factor_command(username: str) -> None:
+    """Forget an account's authenticator and end its sessions (e.g. the last admin lost the phone)."""
+    clock = current_app.extensions["clock"]
+    with current_app.extensions["db"].session() as session:
+        staff = session.scalar(select(Staff).where(Staff.username == username))
+        if staff is None:
+            raise click.ClickException(f"no staff account {username!r}")
+        staff_admin.forget_authenticator(session, staff, f"cli:{getpass.getuser()}", clock.now())
+    click.echo(f"{username}: two-factor sign-in reset; an authenticator is enrolled at the next sign-in")

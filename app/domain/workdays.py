@@ -33,7 +33,12 @@ class CalendarUnavailable(Exception):
 
 
 class YearFileError(ValueError):
-    """A human-written year file that is not valid; the message names the problem."""
+    """A human-written year file that is not valid: `message` names the problem in Chinese (the back
+    office shows it); str() adds the English for the command line."""
+
+    def __init__(self, message: str, english: str) -> None:
+        self.message = message
+        super().__init__(f"{message} / {english}")
 
 
 class HolidayCalendar:
@@ -92,15 +97,16 @@ def parse_year_file(text: str) -> YearCalendar:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise YearFileError(f"文件不是有效的JSON / not valid JSON: {exc}") from None
+        raise YearFileError(f"文件不是有效的JSON格式（第{exc.lineno}行附近）", f"not valid JSON: {exc}") from None
     if not isinstance(doc, dict):
-        raise YearFileError("文件应为一个JSON对象 / expected a JSON object")
+        raise YearFileError("文件内容应为一个JSON对象（以 { 开头）", "expected a JSON object")
     unknown = set(doc) - {"year", "holidays", "makeup_workdays", "source"}
     if unknown:
-        raise YearFileError(f"未知字段 / unknown keys: {', '.join(sorted(unknown))}")
+        names = ", ".join(sorted(unknown))
+        raise YearFileError(f"文件中有不认识的字段：{names}", f"unknown keys: {names}")
     year = doc.get("year")
     if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
-        raise YearFileError("year 必须是2000–2100之间的整数 / year must be an integer 2000-2100")
+        raise YearFileError("year（年份）必须是2000–2100之间的整数", "year must be an integer 2000-2100")
     holidays = _parse_list(doc, "holidays", year)
     makeup = _parse_list(doc, "makeup_workdays", year)
     _check_year_lists(holidays, makeup)
@@ -111,7 +117,8 @@ def _parse_list(doc: dict[str, object], key: str, year: int) -> frozenset[dt.dat
     """Parse one list of ISO dates, all inside `year`, without duplicates."""
     values = doc.get(key)
     if not isinstance(values, list):
-        raise YearFileError(f"{key} 必须是日期列表 / {key} must be a list of YYYY-MM-DD strings")
+        raise YearFileError(f"{key} 必须是日期列表，如 [\"{year}-01-01\"]",
+                            f"{key} must be a list of YYYY-MM-DD strings")
     days: list[dt.date] = []
     for value in values:
         try:
@@ -119,12 +126,13 @@ def _parse_list(doc: dict[str, object], key: str, year: int) -> frozenset[dt.dat
         except ValueError:
             day = None
         if day is None:
-            raise YearFileError(f"{key}: 日期无效 / invalid date: {value!r}")
+            raise YearFileError(f"{key} 中的日期无效：{value!r}（应写成 {year}-01-01 的形式）",
+                                f"{key}: invalid date: {value!r}")
         if day.year != year:
-            raise YearFileError(f"{key}: {value} 不在{year}年 / is not in {year}")
+            raise YearFileError(f"{key} 中的 {value} 不在{year}年", f"{key}: {value} is not in {year}")
         days.append(day)
     if len(set(days)) != len(days):
-        raise YearFileError(f"{key}: 日期重复 / duplicate dates")
+        raise YearFileError(f"{key} 中有重复的日期", f"{key}: duplicate dates")
     return frozenset(days)
 
 
@@ -132,10 +140,10 @@ def _check_year_lists(holidays: frozenset[dt.date], makeup: frozenset[dt.date]) 
     """Reject contradictions: a day in both lists, or a make-up day that is not a weekend."""
     both = sorted(holidays & makeup)
     if both:
-        raise YearFileError(f"日期同时是假日和调休上班日 / in both lists: {both[0].isoformat()}")
+        day = both[0].isoformat()
+        raise YearFileError(f"{day} 同时写成了假日和调休上班日", f"in both lists: {day}")
     weekdays = sorted(d for d in makeup if d.weekday() < 5)
     if weekdays:
-        raise YearFileError(
-            f"调休上班日必须是周六或周日 / make-up workdays must be weekends: {weekdays[0].isoformat()}"
-        )
+        day = weekdays[0].isoformat()
+        raise YearFileError(f"调休上班日必须是周六或周日：{day} 不是", f"make-up workdays must be weekends: {day}")
     # Holidays on a weekend are accepted (a notice lists whole blocks); they change nothing.

@@ -8,7 +8,6 @@ writes an audit entry. Nothing here imports Flask.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, date, datetime
 
@@ -21,8 +20,9 @@ from app.domain.names import PersonNameError, normalize_name
 from app.domain.pii import PiiCipher
 from app.integrations import rediskeys
 from app.integrations.kvstore import KVStore
+from app.services import audit
 from app.services.registry import CertificateRow, Found, certificates_of_person, find_person, status_of
-from app.storage.models import AuditEntry, Certificate, DownloadLog, Person, WechatUser
+from app.storage.models import Certificate, DownloadLog, Person, WechatUser
 
 # Shown next to its own checkbox on the registration form and stored verbatim with the time.
 # Face data is sensitive personal information (PIPL Art. 28-29): separate, explicit consent.
@@ -106,13 +106,6 @@ def register(db: Session, pii: PiiCipher, openid: str, name: str, id_number: str
     return person.id
 
 
-def audit(db: Session, actor: str, action: str, subject: str, detail: dict[str, object], now: datetime,
-          ) -> None:
-    """Append an audit entry (no personal data in the clear: openids and row ids only)."""
-    db.add(AuditEntry(actor=actor, action=action, subject=subject,
-                      detail=json.dumps(detail, ensure_ascii=False), at=to_utc(now)))
-
-
 def bind_verified(db: Session, openid: str, person_id: int, method: str, now: datetime, actor: str,
                   ) -> None:
     """Bind `openid` to the holder it claimed after a passed verification (caller commits).
@@ -129,11 +122,11 @@ def bind_verified(db: Session, openid: str, person_id: int, method: str, now: da
         previous.person_id, previous.verified_at, previous.verified_method = None, None, None
         previous.claimed_person_id = None
         db.flush()  # release the unique person_id before taking it
-        audit(db, actor, "wechat.rebind", f"person:{person_id}",
+        audit.record(db, actor, "wechat.rebind", f"person:{person_id}",
               {"from_openid": previous.openid, "to_openid": openid, "method": method}, now)
     user.person_id, user.bound_at = person_id, to_utc(now)
     user.verified_at, user.verified_method = to_utc(now), method
-    audit(db, actor, "wechat.bind", f"person:{person_id}", {"openid": openid, "method": method}, now)
+    audit.record(db, actor, "wechat.bind", f"person:{person_id}", {"openid": openid, "method": method}, now)
 
 
 def certificates_of(db: Session, person: Person, on: date) -> list[Found]:

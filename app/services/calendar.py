@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.workdays import HolidayCalendar, YearCalendar, load_default_calendar
+from app.services.timeutil import utc_naive
 from app.storage.models import CalendarYear
+from app.storage.models._common import utcnow
 
 _CACHE_SECONDS = 60.0
 _cache: dict[str, tuple[float, HolidayCalendar]] = {}
@@ -42,10 +44,11 @@ def _year_from_row(row: CalendarYear) -> YearCalendar:
     return YearCalendar(row.year, dates(row.holidays), dates(row.makeup_workdays))
 
 
-def store_year(session: Session, year: YearCalendar) -> None:
-    """Save (or replace) a year's holidays and make-up working days."""
+def store_year(session: Session, year: YearCalendar, now: datetime | None = None) -> None:
+    """Save (or replace) a year's holidays and make-up working days, noting when."""
     row = session.get(CalendarYear, year.year) or CalendarYear(year=year.year)
     row.holidays = json.dumps(sorted(d.isoformat() for d in year.holidays))
     row.makeup_workdays = json.dumps(sorted(d.isoformat() for d in year.makeup_workdays))
+    row.loaded_at = utc_naive(now) if now else utcnow()
     session.add(row)
     _cache.clear()

@@ -19,12 +19,17 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CUT_SHORT = f"报告最多列出{MAX_REPORT_LINES}条，其余被拒绝的行未列出（被拒绝的总行数见导入摘要）"
 
 
+def neutralise(text: str) -> str:
+    """A cell Excel will show as text: a leading formula character gets a quote before it."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def report_cell(value: Any) -> str:
     """One cell as written to the report: shortened, and never read by Excel as a formula."""
     text = "" if value is None else str(value)
     if len(text) > MAX_REPORT_CELL_CHARS:
         text = text[:MAX_REPORT_CELL_CHARS - 1] + "…"
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return neutralise(text)
 
 
 class ReportWriter:

@@ -7,7 +7,6 @@ rules require such an alternative to face recognition (docs/rules.md, "Face veri
 
 from __future__ import annotations
 
-import json
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,13 +16,12 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import UserError
 from app.domain.pii import PiiCipher
-from app.services import accounts, notify
+from app.services import accounts, audit, notify
 from app.services.photos import PhotoError, sanitize_image
 from app.services.staff import StaffView
 from app.services.timeutil import utc_naive
 from app.storage.locks import lock_holder
 from app.storage.models import (
-    AuditEntry,
     Certificate,
     ManualReviewRequest,
     ReviewPhoto,
@@ -235,8 +233,7 @@ def _mark_verified(session: Session, request: ManualReviewRequest, at: datetime,
 def _audit(session: Session, actor: str, action: str, request: ManualReviewRequest, at: datetime,
            detail: dict[str, object]) -> None:
     """Append an audit entry about a request (no personal data in the clear)."""
-    session.add(AuditEntry(actor=actor, action=action, subject=f"manual_review:{request.id}",
-                           detail=json.dumps(detail, ensure_ascii=False), at=at))
+    audit.record(session, actor, action, f"manual_review:{request.id}", detail, at)
 
 
 def purge_photos(session: Session, now: datetime, retention_days: int) -> int:

@@ -1,18 +1,22 @@
-"""Back-office staff accounts: creation with scrypt-hashed passwords, login with lockout."""
+"""Back-office staff accounts: roles, scope, scrypt-hashed passwords.
+
+Signing in (password, lockout, second factor) is app.services.signin and app.services.twofactor;
+changes an admin makes in the browser are app.services.staff_admin.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.domain.catalogue import Catalogue
-from app.domain.errors import UserError
+from app.domain.staffpolicy import ALL_AUTHORITIES
 from app.services.timeutil import utc_naive
 from app.storage.models import Staff
 
@@ -20,24 +24,19 @@ from app.storage.models import Staff
 # settings and approving irreversible actions; inspector: 执法人员 who check certificates on site.
 ROLES = ("reviewer", "operator", "admin", "inspector")
 ROLE_LABELS = {"reviewer": "审核员", "operator": "业务员", "admin": "管理员", "inspector": "执法人员"}
-ALL_AUTHORITIES = "*"  # an account of the city bureau that sees every 签发机关
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
-# Checked against when the username is unknown, so a wrong name costs as much time as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
-
-BAD_CREDENTIALS = "用户名或密码错误"
-LOCKED = "登录失败次数过多，账号已锁定，请15分钟后再试"
+# Checked against when there is no usable account, so every sign-in attempt costs one scrypt check.
+DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
 class StaffError(ValueError):
-    """A staff account cannot be created as asked; the message says why (English, for operators)."""
+    """An account cannot be created or changed as asked: str() says why in English (the command line),
+    `message` in Chinese (the back office)."""
 
-
-class LoginRefused(UserError):
-    """A login was refused; `message` is the Chinese text shown on the login page."""
+    def __init__(self, english: str, message: str) -> None:
+        self.message = message
+        super().__init__(english)
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ def roles_text(roles: Iterable[str]) -> str:
     wanted = set(roles)
     unknown = wanted - set(ROLES)
     if unknown or not wanted:
-        raise StaffError(f"roles must be one or more of {', '.join(ROLES)}")
+        raise StaffError(f"roles must be one or more of {', '.join(ROLES)}", "请至少选择一个角色")
     return ",".join(r for r in ROLES if r in wanted)
 
 
@@ -100,59 +99,50 @@ def canonical_authority(name: str, catalogue: Catalogue | None = None) -> str:
         return ALL_AUTHORITIES
     found = (catalogue or Catalogue.load_default()).authority(name.strip())
     if found is None:
-        raise StaffError(f"unknown issuing authority {name!r} (see app/domain/data/authorities.json)")
+        raise StaffError(f"unknown issuing authority {name!r} (see app/domain/data/authorities.json)",
+                         f"没有名为“{name.strip()}”的签发机关")
     return found.name
 
 
 def create_staff(session: Session, username: str, password: str, roles: Iterable[str] | str, authority: str,
-                 now: datetime) -> Staff:
-    """Add a staff account; the password is stored only as a scrypt hash."""
+                 now: datetime, *, temporary: bool = False) -> Staff:
+    """Add a staff account; the password is stored only as a scrypt hash. A `temporary` password (one
+    an admin was shown) must be changed at the first sign-in."""
     if not USERNAME_PATTERN.match(username):
-        raise StaffError("username must be 3-64 letters, digits, '.', '_' or '-'")
+        raise StaffError("username must be 3-64 letters, digits, '.', '_' or '-'",
+                         "用户名须为3–64位英文字母、数字或 . _ -")
     stored_roles = roles_text([roles] if isinstance(roles, str) else roles)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise StaffError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
-    if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
-        raise StaffError(f"username {username!r} is already taken")
-    staff = Staff(username=username, password_hash=generate_password_hash(password, method="scrypt"),
-                  roles=stored_roles, authority=canonical_authority(authority), active=True, failed_logins=0,
+    check_new_password(password)
+    if session.scalar(select(Staff.id).where(func.lower(Staff.username) == username.lower())) is not None:
+        raise StaffError(f"username {username!r} is already taken", f"用户名 {username} 已被使用")
+    staff = Staff(username=username, password_hash=hash_password(password), roles=stored_roles,
+                  authority=canonical_authority(authority), active=True, must_change_password=temporary,
                   created_at=utc_naive(now))
     session.add(staff)
     session.flush()
     return staff
 
 
+def check_new_password(password: str) -> None:
+    """Refuse a password too short to keep (StaffError)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise StaffError(f"password must be at least {MIN_PASSWORD_LENGTH} characters",
+                         f"密码至少{MIN_PASSWORD_LENGTH}位")
+
+
+def hash_password(password: str) -> str:
+    """The stored form of a password: scrypt, salted."""
+    return generate_password_hash(password, method="scrypt")
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    """The one password check of the back office (every sign-in attempt makes exactly one)."""
+    return check_password_hash(password_hash, password)
+
+
 def list_staff(session: Session) -> list[Staff]:
     """Every staff account, by username."""
     return list(session.scalars(select(Staff).order_by(Staff.username)))
-
-
-def authenticate(session: Session, username: str, password: str, now: datetime) -> Staff:
-    """The active staff member with these credentials; counts failures and locks after five.
-
-    The caller commits in both outcomes: a failed attempt must be remembered.
-    """
-    at = utc_naive(now)
-    staff = session.scalar(select(Staff).where(Staff.username == username.strip()).with_for_update())
-    if staff is None or not staff.active:
-        check_password_hash(_DUMMY_HASH, password)
-        raise LoginRefused(BAD_CREDENTIALS)
-    if staff.locked_until is not None and staff.locked_until > at:
-        raise LoginRefused(LOCKED)
-    if not check_password_hash(staff.password_hash, password):
-        _record_failure(staff, at)
-        raise LoginRefused(LOCKED if staff.locked_until else BAD_CREDENTIALS)
-    staff.failed_logins, staff.locked_until, staff.last_login_at = 0, None, at
-    return staff
-
-
-def _record_failure(staff: Staff, at: datetime) -> None:
-    """Count a failed password; the fifth in a row locks the account for 15 minutes."""
-    staff.failed_logins = (staff.failed_logins or 0) + 1
-    if staff.failed_logins >= MAX_FAILED_LOGINS:
-        staff.failed_logins, staff.locked_until = 0, at + LOCKOUT
-    else:
-        staff.locked_until = None
 
 
 def active_staff(session: Session, staff_id: int) -> Staff | None:

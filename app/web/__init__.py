@@ -18,9 +18,19 @@ def install(app: Flask) -> None:
     from app.web import deps, errors, filters, security
 
     deps.init_app(app)
+    _verification_tally(app)
     security.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
+
+
+def _verification_tally(app: Flask) -> None:
+    """The dashboard's verification counters, written by a timer (under test, env "test", only when a
+    test flushes them: no thread outlives its test)."""
+    from app.services.verification_stats import FLUSH_SECONDS, Tally
+
+    interval = None if app.config["SETTINGS"].server.env == "test" else FLUSH_SECONDS
+    app.extensions.setdefault("verification_tally", Tally(app.extensions["db"], interval))
 
 
 def blueprints() -> list[Blueprint]:

@@ -18,6 +18,7 @@ from app.storage.db import Database
 if TYPE_CHECKING:
     from app.services.signing import KeyProvider
     from app.services.verification import Verifier
+    from app.services.verification_stats import Tally
 
 
 def settings() -> Settings:
@@ -52,6 +53,11 @@ def verifier() -> Verifier:
     from app.services.verification import Verifier
 
     return Verifier(db_session(), pii(), signing_keys().public_keys, settings(), clock())
+
+
+def tally() -> Tally:
+    """The process's verification counters (app.services.verification_stats)."""
+    return cast("Tally", current_app.extensions["verification_tally"])
 
 
 def wechat_api() -> WeChatApi:

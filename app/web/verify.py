@@ -16,7 +16,7 @@ from app.domain.names import PersonNameError
 from app.domain.qrtext import BASE32_SEGMENT, BASE64URL_SEGMENT
 from app.domain.qrtoken import MAX_TEXT_CHARS, id_number_matches
 from app.integrations import rediskeys
-from app.services import keyring, lookup_limits, status_list
+from app.services import keyring, lookup_limits, status_list, verification_stats
 from app.services import verdict_texts as texts
 from app.services.verification import CERT_NUMBER, EXPIRED_LIVE_CODE, GENUINE, Verdict
 from app.web import deps
@@ -39,8 +39,10 @@ def tone(verdict: Verdict) -> str:
     return "bad"
 
 
-def _page(token: str, id_check: dict[str, str] | None = None) -> Response:
+def _page(token: str, id_check: dict[str, str] | None = None, counted: bool = False) -> Response:
     verdict = _verdict(token)
+    if counted:
+        _count(verdict, "page", request.referrer)
     html = render_template("verify/page.html", verdict=verdict, tone=tone(verdict), id_check=id_check,
                            official_domain=deps.settings().server.official_domain,
                            can_check_id=verdict.claims is not None and verdict.outcome == GENUINE)
@@ -56,11 +58,17 @@ def _verdict(token: str) -> Verdict:
     return deps.verifier().verify_token(token if len(token) <= MAX_TEXT_CHARS else "", marker)
 
 
+def _count(verdict: Verdict, channel: str, referrer: str | None) -> None:
+    """Count the verification for the dashboard (no personal data; never in the way of the answer)."""
+    source = verification_stats.source_of(referrer, deps.verifier().our_hosts)
+    deps.tally().count(verdict.outcome, channel, deps.clock().today(), source)
+
+
 @bp.get("/v/<path:token>")
 @bp.get("/V/<path:token>")
 def page(token: str) -> Response:
     """The verdict page for a scanned QR code (base64url under /v/, base32 under /V/)."""
-    return _page(token)
+    return _page(token, counted=True)
 
 
 @bp.post("/v/<path:token>")
@@ -131,6 +139,7 @@ def api_verify() -> Any:
     if not isinstance(value, str) or not value.strip():
         return _api_error(400, "bad_request", '请提交 JSON：{"token": "二维码内容或令牌"}')
     verdict = deps.verifier().verify_text(value)
+    _count(verdict, "api", request.headers.get("Origin") or request.referrer)
     name = body.get("name") if isinstance(body, dict) else None
     if verdict.outcome == CERT_NUMBER and verdict.number and isinstance(name, str) and name.strip():
         return _number_and_name(verdict, verdict.number, name)

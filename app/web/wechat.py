@@ -10,6 +10,7 @@ Message contents (ID numbers, names) are never logged.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -159,7 +160,8 @@ def build_context() -> Context:
     return Context(session=deps.db_session(), pii=deps.pii(), store=deps.store(), today=now.date(),
                    now=now, base_url=settings.server.base_url.rstrip("/"),
                    official_domain=settings.server.official_domain,
-                   link=lambda ids: make_link(settings, ids), verify_text=_verify_text())
+                   link=lambda ids: make_link(settings, ids), verify_text=_verify_text(),
+                   count_verdict=functools.partial(deps.tally().count, channel="scan", day=now.date()))
 
 
 def _verify_text() -> Any:

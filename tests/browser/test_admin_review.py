@@ -13,7 +13,8 @@ from sqlalchemy import select
 from app.services import manual_review
 from app.storage.models import ManualReviewRequest, WechatUser
 from tests.browser.conftest import LiveServer
-from tests.integration.review_fixtures import PASSWORD, Holder, import_holder, make_staff
+from tests.browser.staff_signin import sign_in
+from tests.integration.review_fixtures import Holder, import_holder, make_staff
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -49,15 +50,12 @@ def request_to_review(live_server: LiveServer) -> Iterator[tuple[Holder, int]]:
 def test_a_reviewer_logs_in_and_approves_a_request(live_server: LiveServer, browser: object,
                                                    request_to_review: tuple[Holder, int]) -> None:
     holder, request_id = request_to_review
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})  # type: ignore[attr-defined]
     page = context.new_page()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.goto(f"{live_server.url}/admin/")
     assert page.url.endswith("/admin/login")
-    page.fill("input[name=username]", "browser.reviewer")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
+    sign_in(page, live_server.url, live_server.app, "browser.reviewer")
     assert page.locator("#daily-chart").is_visible()
     page.screenshot(path=str(SHOTS / "admin-dashboard.png"), full_page=True)
 

@@ -24,6 +24,7 @@ from app.services.registry import id_lookup_hash
 from app.services.staff import create_staff
 from app.storage.models import Certificate, Person, WechatUser
 from app.web.h5.session import OPENID_KEY
+from tests.integration.staff_fixtures import code_for, enrol, secret_of
 
 CHONGQING = "重庆市应急管理局"
 SICHUAN = "四川省应急管理厅"
@@ -102,19 +103,29 @@ def csrf_from(html: str) -> str:
     return found.group(1)
 
 
-def make_staff(app: Flask, username: str, role: str = "reviewer", authority: str = CHONGQING) -> int:
-    """A staff account with the standard test password."""
+def make_staff(app: Flask, username: str, role: str = "reviewer", authority: str = CHONGQING,
+               enrolled: bool = True) -> int:
+    """A staff account with the standard test password and (unless told otherwise) an authenticator."""
     with app.extensions["db"].session() as session:
         staff = create_staff(session, username, PASSWORD, role.split(","), authority, app.extensions["clock"].now())
-        return staff.id
+        staff_id = staff.id
+    if enrolled:
+        enrol(app, username)
+    return staff_id
 
 
 def staff_login(client: FlaskClient, username: str, password: str = PASSWORD) -> None:
-    """Sign a staff member in through the login form."""
+    """Sign a staff member in through the login form and the code page (enrolling first if needed)."""
     token = csrf_from(client.get("/admin/login").get_data(as_text=True))
     response = client.post("/admin/login", data={"username": username, "password": password,
                                                  "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)
+    step = response.headers["Location"]
+    page = client.get(step).get_data(as_text=True)
+    app = client.application
+    secret = secret_of(app, username)
+    answer = client.post(step, data={"csrf_token": csrf_from(page), "code": code_for(app, secret, username)})
+    assert answer.status_code in (200, 302), answer.get_data(as_text=True)
 
 
 def jpeg_bytes(size: tuple[int, int] = (320, 240), color: str = "#c0a080") -> bytes:

@@ -102,5 +102,7 @@ def test_a_well_formed_year_file_is_parsed() -> None:
     ],
 )
 def test_a_bad_year_file_is_refused_with_a_clear_reason(text: str, message_part: str) -> None:
-    with pytest.raises(YearFileError, match=message_part):
+    with pytest.raises(YearFileError, match=message_part) as refused:
         parse_year_file(text)
+    message = refused.value.message  # the back office shows the Chinese half; the command line both
+    assert message and " / " not in message and str(refused.value).startswith(message + " / ")

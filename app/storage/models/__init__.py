@@ -8,6 +8,8 @@ from app.storage.models.imports import ImportRun
 from app.storage.models.notices import CertificateNotice, SharedCopy, SharedCopyView
 from app.storage.models.people import Person
 from app.storage.models.reviews import ManualReviewRequest, Notification, ReviewPhoto, Staff
+from app.storage.models.staffauth import LoginFailure, RecoveryCode, StaffSession
+from app.storage.models.stats import VerificationCount
 
 __all__ = [
     "AuditEntry",
@@ -18,14 +20,18 @@ __all__ = [
     "DownloadLog",
     "FaceAttempt",
     "ImportRun",
+    "LoginFailure",
     "ManualReviewRequest",
     "Notification",
     "Person",
     "Photo",
+    "RecoveryCode",
     "RenewalReview",
     "ReviewPhoto",
     "SharedCopy",
     "SharedCopyView",
     "Staff",
+    "StaffSession",
+    "VerificationCount",
     "WechatUser",
 ]

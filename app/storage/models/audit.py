@@ -17,7 +17,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    actor: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(String(100), index=True)
     action: Mapped[str] = mapped_column(String(50), index=True)
     subject: Mapped[str] = mapped_column(String(100), index=True)
     detail: Mapped[str] = mapped_column(Text, default="{}")

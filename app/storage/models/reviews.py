@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.storage.db import Base, Blob
@@ -15,6 +15,8 @@ class Staff(Base):
     """A back-office account: one or more roles, scoped to one 签发机关 or to all ("*").
 
     Another authority's holders, requests and files are a plain 404 to it (app.services.staff).
+    Sign-in takes the password and a TOTP code (app.services.twofactor); failed attempts are counted
+    per keyed hash of the username in `login_failures`, whether or not the account exists.
     """
 
     __tablename__ = "staff"
@@ -25,8 +27,12 @@ class Staff(Base):
     roles: Mapped[str] = mapped_column(String(64))  # comma-separated, sorted: see app.services.staff.ROLES
     authority: Mapped[str] = mapped_column(String(100))  # canonical 签发机关 name, or "*" for all
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # A temporary password (set by an admin) must be replaced at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The TOTP secret, AES-GCM encrypted (app.domain.pii); enabled once a first code confirmed it.
+    totp_secret_enc: Mapped[bytes | None] = mapped_column(LargeBinary(512))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a code's 30-second step is used once
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

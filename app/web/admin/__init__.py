@@ -1,4 +1,5 @@
-"""The back office (/admin): staff sign-in, the review queue, one request, the decision, a dashboard.
+"""The back office (/admin): sign-in with two factors, the dashboard, the review queue and decisions,
+staff accounts, the audit log and the holiday calendar.
 
 A reviewer sees only requests for their own 签发机关 (admins see all); anything else is a plain 404 so
 the ids of other authorities' requests reveal nothing. Every page is sent with Cache-Control: no-store.
@@ -21,4 +22,13 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-from app.web.admin import auth, dashboard, reviews  # noqa: E402,F401 - they add routes to `bp`
+from app.web.admin import (  # noqa: E402,F401 - they add routes to `bp`
+    audit,
+    auth,
+    calendar,
+    dashboard,
+    layout,
+    reviews,
+    signin,
+    staff,
+)

@@ -1,73 +1,109 @@
-"""Back-office sign-in: the login page, the staff member in the session, inactivity timeout, rate limit."""
+"""Back-office sessions: the cookie, the staff member of a request, and the guards on every page.
+
+The cookie holds only a random token; the session lives in the database (app.services.staff_sessions),
+so logout, the inactivity timeout and an admin's changes end it everywhere. A page needs both
+factors done and, after a temporary password, a new one: `login_required` sends anyone else to the
+step they are at (app.domain.signin.next_step). The sign-in pages themselves are app.web.admin.signin.
+"""
 
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar, cast
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from app.domain.signin import SessionState, Step, next_step
 from app.integrations import rediskeys
-from app.services.staff import LOCKED, LoginRefused, StaffView, active_staff, authenticate, view_of
+from app.services import staff_sessions
+from app.services.staff import StaffView, view_of
+from app.services.staff_sessions import Found
+from app.storage.models import Staff
 from app.web import deps
-from app.web.admin import bp
 
-STAFF_KEY = "admin_staff_id"
-SEEN_KEY = "admin_seen"
+COOKIE = "admin_session"
+COOKIE_PATH = "/admin"
 LOGIN_LIMIT = 30  # login posts per address per window: slows guessing across many usernames
 LOGIN_WINDOW = 15 * 60
+STEP_ENDPOINTS = {Step.PASSWORD: "admin.login", Step.ENROL: "admin.enrol", Step.CODE: "admin.code",
+                  Step.CHANGE_PASSWORD: "admin.change_password", Step.DONE: "admin.dashboard"}
 
 F = TypeVar("F", bound=Callable[..., Any])
-log = logging.getLogger(__name__)
 
 
-def _now_ts() -> float:
-    return deps.clock().now().timestamp()
+def idle_limit() -> timedelta:
+    return timedelta(minutes=deps.settings().server.session_minutes)
 
 
-def sign_in_staff(staff_id: int) -> None:
-    """Remember the staff member; other keys of the session (a worker's openid) are left alone."""
-    session[STAFF_KEY] = staff_id
-    session[SEEN_KEY] = _now_ts()
-    session.permanent = True
+def current_session() -> Found | None:
+    """The stored session behind this request's cookie (looked up once per request)."""
+    if "admin_session" not in g:
+        token = request.cookies.get(COOKIE)
+        g.admin_session = (staff_sessions.find(deps.db_session(), token, deps.clock().now(), idle_limit())
+                           if token else None)
+    return cast(Found | None, g.admin_session)
 
 
-def sign_out_staff() -> None:
-    """Forget the staff member."""
-    session.pop(STAFF_KEY, None)
-    session.pop(SEEN_KEY, None)
-
-
-def _session_expired() -> bool:
-    """Idle longer than [server] session_minutes."""
-    seen = session.get(SEEN_KEY)
-    limit = deps.settings().server.session_minutes * 60
-    return not isinstance(seen, (int, float)) or _now_ts() - seen > limit
+def session_staff() -> Staff | None:
+    """The active account of a live or half-done session (whatever step it is at)."""
+    found = current_session()
+    if found is None or found.state not in (SessionState.LIVE, SessionState.HALF):
+        return None
+    staff = deps.db_session().get(Staff, found.row.staff_id)
+    return staff if staff is not None and staff.active else None
 
 
 def current_staff() -> StaffView | None:
-    """The signed-in, active staff member of this request (loaded once per request)."""
+    """The signed-in staff member: both factors done, session live, account active."""
     if "staff" not in g:
-        staff_id = session.get(STAFF_KEY)
-        row = active_staff(deps.db_session(), staff_id) if isinstance(staff_id, int) else None
-        g.staff = view_of(row) if row is not None else None
+        found, staff = current_session(), session_staff()
+        g.staff = view_of(staff) if staff is not None and found and found.state is SessionState.LIVE else None
     return cast(StaffView | None, g.staff)
 
 
+def step_of(staff: Staff, found: Found) -> Step:
+    """Where this session's sign-in stands (the password was accepted when the session began)."""
+    return next_step(password_ok=True, enrolled=staff.totp_enabled_at is not None,
+                     second_factor_ok=found.row.second_factor_at is not None,
+                     must_change_password=staff.must_change_password)
+
+
+def set_cookie(response: BaseResponse, token: str) -> BaseResponse:
+    """The session cookie: script cannot read it, https only in production, sent only to /admin."""
+    response.set_cookie(COOKIE, token, httponly=True, secure=deps.settings().is_production, samesite="Lax",
+                        path=COOKIE_PATH)
+    return response
+
+
+def clear_cookie(response: BaseResponse) -> BaseResponse:
+    response.delete_cookie(COOKIE, path=COOKIE_PATH)
+    return response
+
+
+def _refused(found: Found | None) -> BaseResponse:
+    """Back to the login page; an idle session is ended and says so."""
+    if found is not None and found.state is SessionState.EXPIRED:
+        staff_sessions.end(found.row, deps.clock().now(), "timeout")
+        deps.db_session().commit()
+        flash("登录已超时，请重新登录", "warning")
+    return clear_cookie(redirect(url_for("admin.login")))
+
+
 def login_required(view: F) -> F:
-    """Send a visitor without a live staff session to the login page."""
+    """A page for a signed-in staff member; anyone else goes to the login page or their next step."""
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if session.get(STAFF_KEY) is not None and _session_expired():
-            sign_out_staff()
-            flash("登录已超时，请重新登录", "warning")
-            return redirect(url_for("admin.login"))
-        if current_staff() is None:
-            return redirect(url_for("admin.login"))
-        session[SEEN_KEY] = _now_ts()
+        found, staff = current_session(), session_staff()
+        if found is None or staff is None:
+            return _refused(found)
+        step = step_of(staff, found)
+        if step is not Step.DONE and request.endpoint != STEP_ENDPOINTS[step]:
+            return redirect(url_for(STEP_ENDPOINTS[step]))
+        if staff_sessions.touch(found.row, deps.clock().now()):
+            deps.db_session().commit()
         return view(*args, **kwargs)
     return cast(F, wrapper)
 
@@ -91,28 +127,3 @@ def check_login_rate() -> None:
     count = deps.store().incr(rediskeys.rate("admin_login:ip", address), ttl=LOGIN_WINDOW)
     if count > LOGIN_LIMIT:
         abort(429)
-
-
-@bp.route("/login", methods=["GET", "POST"])
-def login() -> str | BaseResponse | tuple[str, int]:
-    """Username and password; five wrong passwords lock the account for 15 minutes."""
-    if request.method == "GET":
-        return render_template("admin/login.html")
-    check_login_rate()
-    db, username = deps.db_session(), request.form.get("username", "")[:64]
-    try:
-        staff = authenticate(db, username, request.form.get("password", "")[:256], deps.clock().now())
-    except LoginRefused as exc:
-        db.commit()  # the failed attempt (and a lock) must be remembered
-        if exc.message == LOCKED:
-            log.warning("staff login refused for a locked account")
-        return render_template("admin/login.html", error=exc.message, username=username), 401
-    db.commit()
-    sign_in_staff(staff.id)
-    return redirect(url_for("admin.dashboard"))
-
-
-@bp.post("/logout")
-def logout() -> BaseResponse:
-    sign_out_staff()
-    return redirect(url_for("admin.login"))

@@ -1,16 +1,27 @@
-"""A stacked bar chart as plain shapes, drawn server-side as inline SVG (no JavaScript, no CDN)."""
+"""Stacked bar charts per day as plain shapes, drawn server-side as inline SVG (no JavaScript, no CDN)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from app.services.review_stats import DayCounts
 
 WIDTH, HEIGHT = 560, 200
 LEFT, RIGHT, TOP, BOTTOM = 28, 8, 12, 28
-SERIES = (("approved", "已通过", "#07c160"),
-          ("rejected", "已驳回", "#fa5151"),
-          ("pending", "待审核", "#ffc300"))
+GREEN, RED, AMBER, GREY = "#07c160", "#fa5151", "#ffc300", "#8c8c8c"
+REVIEW_SERIES = (("approved", "已通过", GREEN), ("rejected", "已驳回", RED), ("pending", "待审核", AMBER))
+
+
+@dataclass(frozen=True)
+class Series:
+    """One colour of the stack: a value per day."""
+
+    key: str
+    label: str
+    color: str
+    values: Sequence[int]
 
 
 @dataclass(frozen=True)
@@ -29,12 +40,15 @@ class Bar:
 class Chart:
     """Everything the template needs to draw the chart."""
 
+    id: str
+    title: str
+    empty_text: str
     width: int
     height: int
     bars: list[Bar]
     labels: list[tuple[float, str]]  # x of a day label and its text (MM-DD)
     ticks: list[tuple[float, int]]  # y of a gridline and its value
-    legend: tuple[tuple[str, str, str], ...]
+    legend: tuple[tuple[str, str, str], ...]  # key, label, colour
     baseline: float
     empty: bool
 
@@ -47,22 +61,31 @@ def _nice_max(value: int) -> int:
     return (value // 1000 + 1) * 1000
 
 
-def daily_chart(days: list[DayCounts]) -> Chart:
-    """Lay out one stacked bar per day: approved, rejected, pending from the bottom up."""
-    top = _nice_max(max((d.total for d in days), default=0))
+def stacked_chart(chart_id: str, title: str, empty_text: str, days: Sequence[date],
+                  series: Sequence[Series]) -> Chart:
+    """One stacked bar per day, the first series at the bottom."""
+    totals = [sum(s.values[i] for s in series) for i in range(len(days))]
+    top = _nice_max(max(totals, default=0))
     plot_h, plot_w = HEIGHT - TOP - BOTTOM, WIDTH - LEFT - RIGHT
     slot = plot_w / max(len(days), 1)
     bars, labels = [], []
     for index, day in enumerate(days):
         x, base = LEFT + index * slot + slot * 0.15, float(HEIGHT - BOTTOM)
-        for key, label, color in SERIES:
-            count = getattr(day, key)
+        for one in series:
+            count = one.values[index]
             if count:
                 h = plot_h * count / top
                 base -= h
-                bars.append(Bar(round(x, 1), round(base, 1), round(slot * 0.7, 1), round(h, 1), color,
-                                f"{day.day:%m-%d} {label} {count}"))
-        labels.append((round(LEFT + index * slot + slot / 2, 1), f"{day.day:%m-%d}"))
+                bars.append(Bar(round(x, 1), round(base, 1), round(slot * 0.7, 1), round(h, 1), one.color,
+                                f"{day:%m-%d} {one.label} {count}"))
+        labels.append((round(LEFT + index * slot + slot / 2, 1), f"{day:%m-%d}"))
     ticks = [(round(HEIGHT - BOTTOM - plot_h * v / top, 1), v) for v in (0, top // 2, top)]
-    return Chart(WIDTH, HEIGHT, bars, labels, ticks, SERIES, HEIGHT - BOTTOM,
-                 empty=not any(d.total for d in days))
+    legend = tuple((s.key, s.label, s.color) for s in series)
+    return Chart(chart_id, title, empty_text, WIDTH, HEIGHT, bars, labels, ticks, legend, HEIGHT - BOTTOM,
+                 empty=not any(totals))
+
+
+def daily_chart(days: list[DayCounts]) -> Chart:
+    """Manual-review requests per day: approved, rejected, pending from the bottom up."""
+    series = [Series(key, label, color, [getattr(d, key) for d in days]) for key, label, color in REVIEW_SERIES]
+    return stacked_chart("daily-chart", "近14天每日人工审核申请数", "近14天没有申请", [d.day for d in days], series)

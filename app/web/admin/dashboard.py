@@ -1,25 +1,21 @@
-"""The back office's first screen: counts and a chart."""
+"""The back office's first screen: a list of cards (app.web.admin.cards), one include each."""
 
 from __future__ import annotations
 
 from flask import render_template
 
-from app.services import manual_review, review_stats
 from app.web import deps
 from app.web.admin import bp
 from app.web.admin.auth import current_staff, login_required
-from app.web.admin.chart import daily_chart
+from app.web.admin.cards import CardContext, cards_for
 
 
 @bp.get("/")
 @login_required
 def dashboard() -> str:
-    """Counts and a 14-day chart of requests by outcome."""
-    staff, db, now = current_staff(), deps.db_session(), deps.clock().now()
+    """Every card this staff member's roles call for."""
+    staff, clock = current_staff(), deps.clock()
     assert staff is not None
-    days = review_stats.daily_counts(db, staff, now)
-    return render_template("admin/dashboard.html", staff=staff, days=days, chart=daily_chart(days),
-                           pending=manual_review.pending_count(db, staff),
-                           median=manual_review.median_decision_time(db))
-
-
+    now = clock.now()
+    context = CardContext(staff, deps.db_session(), now, now.date())
+    return render_template("admin/dashboard.html", cards=cards_for(context))

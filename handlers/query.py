@@ -8,9 +8,8 @@ from datetime import date
 
 from app.domain.idnumber import IdNumberError, normalize_id_number
 from app.domain.names import PersonNameError, normalize_name
-from app.domain.status import StatusCode, cn_date
 from app.integrations import rediskeys
-from app.services import lookup_limits, registry
+from app.services import accounts, lookup_limits, next_steps, registry
 from app.services.presenters import describe
 from handlers import Context, Incoming, Reply, replies, router
 from menus.menu import QUERY_KEY
@@ -93,12 +92,13 @@ def canonical_number(raw: str, today: date) -> str:
 
 
 def rate_limited(openid: str, number: str, name: str, ctx: Context) -> str | None:
-    """The limit message if this openid or this number asked too much; counts this attempt."""
-    hit = lookup_limits.check(ctx.store, ctx.pii, openid, number, name)
-    if hit is None:
-        return None
-    template = replies.RATE_OPENID if hit.scope == "sender" else replies.RATE_NUMBER
-    return template.format(minutes=hit.minutes)
+    """The limit message if this openid or this number asked too much; counts this attempt.
+
+    The holder bound to this openid in 我的证书 is never refused his own number.
+    """
+    hit = lookup_limits.check(ctx.store, ctx.pii, openid, number, name,
+                              own_number=lambda: accounts.holds_number(ctx.session, ctx.pii, openid, number))
+    return lookup_limits.message(hit, ctx.now) if hit else None
 
 
 def format_found(found: list[registry.Found], ctx: Context) -> str:
@@ -115,10 +115,9 @@ def _fields(item: registry.Found, ctx: Context) -> dict[str, str]:
     shown = describe(item, ctx.today)
     scope = ("作业类别", "操作项目") if item.certificate.kind == "special_ops" else ("人员类型", "行业类别")
     fields = {label: str(shown.get(label) or "") for label in ("证书类型", *scope, "有效期", "状态")}
-    status = item.status
-    if status.code == StatusCode.UNPUBLISHED:
-        fields["说明"] = replies.unpublished(cn_date(status.available_on) if status.available_on else "")
-    elif not status.is_valid:
-        fields["说明"] = status.detail
+    step = next_steps.for_found(item)
+    if step is not None:
+        fields["说明"] = step.action
+        fields["签发机关"] = step.contact
     fields["证件号码"] = str(shown["证件号码"])
     return fields

@@ -29,8 +29,7 @@ QUERY_NO_MATCH = (
     "未查询到与该证件号码和姓名相符的证书。请核对证件号码和姓名（须与证书一致）。"
     "刚考试合格的，证书在考试合格后10个工作日内发布。"
 )
-RATE_OPENID = "查询过于频繁，请{minutes}分钟后再试。"
-RATE_NUMBER = "该证件号码的查询次数过多，已暂时锁定，请{minutes}分钟后再试。如有疑问请联系发证机关。"
+# Lookup limits say when to try again and whom to call: app/services/lookup_limits.py (MESSAGES).
 BUSY = "系统繁忙，请稍后再试。"
 ID_FORMAT_HINT = "证件号码格式有误：{detail}。请核对后重新发送“证件号码 姓名”。"
 NAME_FORMAT_HINT = "姓名格式有误：{detail}。"
@@ -60,11 +59,6 @@ def cert_block(index: int, fields: dict[str, str], link: str) -> str:
     lines += [f"{label}：{value}" for label, value in fields.items() if label != "证书类型" and value]
     lines.append(f"<a href=\"{link}\">查看证书详情</a>（30分钟内有效）")
     return "\n".join(lines)
-
-
-def unpublished(when: str) -> str:
-    """A certificate that exists but is not published yet."""
-    return f"证书尚未发布，预计{when}发布。" if when else "证书尚未发布，发布日期待定。"
 
 
 def scan_verdict(headline: str, explanation: str, fields: dict[str, str]) -> str:

@@ -7,6 +7,7 @@ scan here says exactly what the page says; this module only words the verdict fo
 from __future__ import annotations
 
 from app.integrations import rediskeys
+from app.services import lookup_limits
 from app.services.verification import CERT_NUMBER, Verdict
 from handlers import Context, Incoming, Reply, replies, router
 from handlers.query import QueryText, lookup
@@ -26,7 +27,8 @@ def scanned(msg: Incoming, ctx: Context) -> Reply:
         return replies.SCAN_EMPTY
     key = rediskeys.rate("scan:openid", msg.openid)
     if ctx.store.incr(key, ttl=SCAN_WINDOW) > SCAN_LIMIT:
-        return replies.RATE_OPENID.format(minutes=max(1, int((ctx.store.ttl(key) or 60) + 59) // 60))
+        hit = lookup_limits.LimitHit(lookup_limits.SENDER, ctx.store.ttl(key) or SCAN_WINDOW)
+        return lookup_limits.message(hit, ctx.now)
     if ctx.verify_text is None:
         return replies.SCAN_UNAVAILABLE
     verdict = ctx.verify_text(text)
@@ -66,6 +68,9 @@ def render(verdict: Verdict, ctx: Context) -> str:
         fields["当前状态"] = verdict.status.label
         if not verdict.status.is_valid:
             fields["状态说明"] = verdict.status.detail
+    if verdict.next_step is not None:
+        fields["下一步"] = verdict.next_step.action
+        fields["签发机关"] = verdict.next_step.contact
     fields["核验时间"] = verdict.checked_at.strftime("%Y-%m-%d %H:%M")
     text = replies.scan_verdict(verdict.headline, verdict.explanation, fields)
     if not verdict.is_genuine:

@@ -21,13 +21,22 @@ from app.domain.pii import PiiCipher
 from app.integrations import rediskeys
 from app.integrations.kvstore import KVStore
 from app.services import audit
-from app.services.registry import CertificateRow, Found, certificates_of_person, find_person, status_of
+from app.services.registry import (
+    CertificateRow,
+    Found,
+    cert_lookup_hash,
+    certificates_of_person,
+    find_person,
+    id_candidate,
+    status_of,
+)
 from app.storage.models import Certificate, DownloadLog, Person, WechatUser
 
 # Shown next to its own checkbox on the registration form and stored verbatim with the time.
 # Face data is sensitive personal information (PIPL Art. 28-29): separate, explicit consent.
 CONSENT_TEXT = ("我同意本服务通过腾讯云人脸核身，将我的姓名、身份证号码和现场人脸"
                 "与公安机关登记的照片进行比对，仅用于确认本人身份；本服务不保存人脸图像。我知道可以不同意并改为申请人工审核。")
+CONSENT_MISSING = "请阅读并勾选人脸核身授权，或点“不同意人脸核身，改为人工审核”。"
 NOT_FOUND_MESSAGE = "未找到与您填写的信息相符的持证记录，请核对姓名和证件号码。"
 REGISTER_LIMIT_PER_DAY = 10
 _MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -59,8 +68,9 @@ def check_register_rate(store: KVStore, openid: str, day: date) -> None:
         raise RegistrationError("今日提交次数过多，请明天再试。")
 
 
-def _clean_inputs(name: str, id_number: str, mobile: str, consent: bool, today: date) -> tuple[str, str, str]:
-    """Validate the form's fields, naming the first bad one."""
+def _clean_inputs(name: str, id_number: str, mobile: str, consent: bool, today: date, face: bool,
+                  ) -> tuple[str, str, str]:
+    """Validate the form's fields, naming the first bad one (consent only for the face check)."""
     try:
         clean_name = normalize_name(name)
     except PersonNameError as exc:
@@ -70,8 +80,8 @@ def _clean_inputs(name: str, id_number: str, mobile: str, consent: bool, today: 
     except IdNumberError as exc:
         raise RegistrationError(exc.message, "id_number") from None
     clean_mobile = normalize_mobile(mobile)
-    if not consent:
-        raise RegistrationError("请阅读并勾选人脸核身授权，或改为申请人工审核。", "consent")
+    if face and not consent:
+        raise RegistrationError(CONSENT_MISSING, "consent")
     return clean_name, number, clean_mobile
 
 
@@ -85,13 +95,15 @@ def _holder(db: Session, pii: PiiCipher, number: str, name: str) -> Person | Non
 
 
 def register(db: Session, pii: PiiCipher, openid: str, name: str, id_number: str, mobile: str,
-             consent: bool, now: datetime) -> int:
+             consent: bool, now: datetime, face: bool = True) -> int:
     """Record that `openid` claims a holder (returns its id); binding waits for a passed verification.
 
+    `face`: the worker goes on to the face check, which needs his consent; without it (he chose
+    manual review instead, as the 2025 face-recognition rules allow) no consent is recorded.
     Whether another openid is bound to the holder is not part of the answer: telling a stranger
     who typed a name and ID number that this person uses the service would leak it.
     """
-    clean_name, number, clean_mobile = _clean_inputs(name, id_number, mobile, consent, now.date())
+    clean_name, number, clean_mobile = _clean_inputs(name, id_number, mobile, consent, now.date(), face)
     person = _holder(db, pii, number, clean_name)
     if person is None:
         raise RegistrationError(NOT_FOUND_MESSAGE)  # the same words whatever did not match
@@ -100,10 +112,18 @@ def register(db: Session, pii: PiiCipher, openid: str, name: str, id_number: str
         raise RegistrationError("本微信已绑定其他持证人，不能再登记为另一位持证人。")
     user.claimed_person_id = person.id
     user.mobile_enc = pii.encrypt(clean_mobile, b"wechat_users.mobile")
-    user.consent_text, user.consent_at = CONSENT_TEXT, to_utc(now)
+    if consent:
+        record_consent(user, now)
+    else:  # manual review chosen instead: an earlier consent is not carried over
+        user.consent_text, user.consent_at = None, None
     db.add(user)
     db.commit()
     return person.id
+
+
+def record_consent(user: WechatUser, now: datetime) -> None:
+    """Keep the exact consent text the worker agreed to, with the time (caller commits)."""
+    user.consent_text, user.consent_at = CONSENT_TEXT, to_utc(now)
 
 
 def bind_verified(db: Session, openid: str, person_id: int, method: str, now: datetime, actor: str,
@@ -127,6 +147,24 @@ def bind_verified(db: Session, openid: str, person_id: int, method: str, now: da
     user.person_id, user.bound_at = person_id, to_utc(now)
     user.verified_at, user.verified_method = to_utc(now), method
     audit.record(db, actor, "wechat.bind", f"person:{person_id}", {"openid": openid, "method": method}, now)
+
+
+def holds_number(db: Session, pii: PiiCipher, openid: str, number: str) -> bool:
+    """Whether `openid` is verified and bound to the holder of `number` (his ID number, "T" + it, or
+    the 证号 of one of his certificates): such a lookup is never rate-limited (lookup_limits)."""
+    user = db.get(WechatUser, openid) if openid else None
+    if user is None or user.person_id is None or user.verified_at is None:
+        return False
+    candidate = id_candidate(number)
+    if candidate is not None:
+        try:
+            person = find_person(db, pii, normalize_id_number(candidate))
+        except IdNumberError:
+            return False
+        return person is not None and person.id == user.person_id
+    return db.scalar(select(Certificate.id).where(
+        Certificate.person_id == user.person_id,
+        Certificate.cert_no_hash == cert_lookup_hash(pii, number)).limit(1)) is not None
 
 
 def certificates_of(db: Session, person: Person, on: date) -> list[Found]:

@@ -51,6 +51,8 @@ MESSAGES = {
     "bound": "您已完成身份核验，证书已绑定到当前微信。",
 }
 CAP_KINDS = frozenset({"daily_cap", "holder_cap"})
+# Results that mean the registered name or ID number may be wrong: the page links back to registration.
+REGISTRATION_KINDS = frozenset({"name_id_mismatch", "identity_mismatch"})
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,19 @@ def cap_reached(own_today: int, holder_today: int, settings: FaceIdSettings) -> 
     if holder_today >= settings.daily_attempts_per_holder:
         return "holder_cap"
     return None
+
+
+def attempts_left(own_today: int, holder_today: int, settings: FaceIdSettings) -> int:
+    """How many more face checks this account may start today (what the face-check page tells the worker).
+
+    The lower of the two caps decides, as in `cap_reached`: never less than 0.
+    """
+    return max(0, min(settings.daily_attempts - own_today, settings.daily_attempts_per_holder - holder_today))
+
+
+def left_today(db: Session, settings: FaceIdSettings, person_id: int, openid: str, now: datetime) -> int:
+    """`attempts_left` counted in the database for this holder and WeChat account."""
+    return attempts_left(attempts_today(db, person_id, now, openid), attempts_today(db, person_id, now), settings)
 
 
 def attempts_today(db: Session, person_id: int, now: datetime, openid: str | None = None) -> int:

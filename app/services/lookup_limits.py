@@ -1,45 +1,138 @@
 """Limits on looking a holder up by number + name (输入查询, a scanned bare number, the API).
 
-Such a lookup can be turned into a search for who holds a certificate, so it is limited per sender
-(a WeChat account or a client address) and per number (distinct names tried). A sender over their
-own limit adds nothing to the number's count, so one sender cannot lock other people's numbers by
-spraying names. Subjects are keyed hashes: neither the number nor the name reaches the store in clear.
+Such a lookup can be turned into a search for who holds a certificate, so it is limited three ways:
+- per sender (a WeChat account or a client address): how many lookups in ten minutes;
+- per sender and number: how many different names this sender tried for one number in a day, so a
+  worker who mistypes his name a few times is not locked out, and a guesser is stopped early;
+- per number: how many different names everybody tried for it in a day, set so high that only many
+  senders together reach it (a distributed attack).
+A refused lookup adds nothing to the later counts, so one sender cannot lock other people's numbers
+by spraying names. The holder himself, verified and bound in 我的证书, is never refused his own number:
+nobody can lock a worker out of his own certificates.
+
+`decide` is the policy (pure, table-tested); `count` does the counting in the store; `check` joins them.
+Subjects are keyed hashes: neither the number nor the name reaches the store in clear.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from app.domain.pii import PiiCipher
 from app.integrations import rediskeys
 from app.integrations.kvstore import KVStore
 
-SENDER_LIMIT, SENDER_WINDOW = 20, 600  # lookups per sender per 10 minutes
-NAMES_PER_NUMBER, NUMBER_WINDOW = 3, 3600  # distinct names tried for one number per hour
+SENDER, PAIR, NUMBER = "sender", "pair", "number"
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `limit` per `window` seconds."""
+
+    limit: int
+    window: int
+
+
+LIMITS = {
+    SENDER: Limit(20, 600),  # lookups per sender per 10 minutes
+    PAIR: Limit(5, 86400),  # different names one sender tries for one number per day
+    NUMBER: Limit(50, 86400),  # different names everybody tries for one number per day (>= 10 senders)
+}
+
+
+@dataclass(frozen=True)
+class Counts:
+    """This lookup counted: the sender's lookups, names tried by the sender and by everybody (0: not counted)."""
+
+    sender: int
+    pair: int = 0
+    number: int = 0
 
 
 @dataclass(frozen=True)
 class LimitHit:
-    """Which limit refused the lookup and for how many more minutes."""
+    """Which limit refused the lookup and how many seconds until it lets the sender try again."""
 
-    scope: str  # "sender" or "number"
-    minutes: int
+    scope: str
+    retry_after: float
+
+    @property
+    def minutes(self) -> int:
+        """Whole minutes to wait, at least 1."""
+        return max(1, math.ceil(self.retry_after / 60))
 
 
-def check(store: KVStore, pii: PiiCipher, sender: str, number: str, name: str) -> LimitHit | None:
-    """Count this lookup; the limit it exceeds, if any (one round trip to the store)."""
-    by_sender = rediskeys.rate("query:openid", sender)
-    by_number = rediskeys.rate("query:number", pii.blind_index("rate-number", number))
-    count, names = store.count_then_add(by_sender, SENDER_WINDOW, SENDER_LIMIT, by_number,
-                                        pii.blind_index("rate-name", name), NUMBER_WINDOW)
-    if count > SENDER_LIMIT:
-        return LimitHit("sender", _minutes(store, by_sender))
-    if names > NAMES_PER_NUMBER:
-        return LimitHit("number", _minutes(store, by_number))
+def decide(counts: Counts, own_number: bool) -> str | None:
+    """The limit that refuses this lookup (SENDER, PAIR or NUMBER), or None to let it through.
+
+    `own_number`: the sender is the verified holder of this number (bound in 我的证书).
+    """
+    if own_number:
+        return None
+    for scope, counted in ((SENDER, counts.sender), (PAIR, counts.pair), (NUMBER, counts.number)):
+        if counted > LIMITS[scope].limit:
+            return scope
     return None
 
 
-def _minutes(store: KVStore, key: str) -> int:
-    """Whole minutes until a limit's key expires (at least 1)."""
-    left = store.ttl(key) or 60
-    return max(1, int(left + 59) // 60)
+def _keys(pii: PiiCipher, sender: str, number: str) -> dict[str, str]:
+    """The store key of each limit for this sender and number (the number only as a keyed hash)."""
+    number_key = pii.blind_index("rate-number", number)
+    return {SENDER: rediskeys.rate("query:openid", sender),
+            PAIR: rediskeys.rate("query:pair", pii.blind_index("rate-pair", sender, number_key)),
+            NUMBER: rediskeys.rate("query:number", number_key)}
+
+
+def count(store: KVStore, keys: dict[str, str], name_key: str) -> Counts:
+    """Count one lookup, stopping at the first limit it passes (later counts are left alone)."""
+    sent, tried = store.count_then_add(keys[SENDER], LIMITS[SENDER].window, LIMITS[SENDER].limit,
+                                       keys[PAIR], name_key, LIMITS[PAIR].window)
+    if sent > LIMITS[SENDER].limit or tried > LIMITS[PAIR].limit:
+        return Counts(sent, tried)
+    return Counts(sent, tried, store.add_to_set(keys[NUMBER], name_key, ttl=LIMITS[NUMBER].window))
+
+
+def check(store: KVStore, pii: PiiCipher, sender: str, number: str, name: str,
+          own_number: Callable[[], bool] | None = None) -> LimitHit | None:
+    """Count this lookup; the limit that refuses it, if any.
+
+    `own_number` is asked only when a limit would refuse (it reads the database): whether the sender
+    is the verified holder of `number`.
+    """
+    keys = _keys(pii, sender, number)
+    counts = count(store, keys, pii.blind_index("rate-name", name))
+    scope = decide(counts, own_number=False)
+    if scope is None or (own_number is not None and decide(counts, own_number()) is None):
+        return None
+    left = store.ttl(keys[scope])
+    return LimitHit(scope, left if left is not None else LIMITS[scope].window)
+
+
+# --- What the sender is told: when to try again and whom to call ---------------------------------
+MESSAGES = {
+    SENDER: "您查询过于频繁，请在{when}后再试。如需帮助，请联系证书上的签发机关。",
+    PAIR: ("您已用多个不同的姓名查询这个号码，为保护持证人信息，请在{when}后再试。"
+           "姓名须与证书上的完全一致。持证人本人在【我的证书】完成实名认证后，查询自己的证书不受此限制。"
+           "如有疑问，请联系证书上的签发机关。"),
+    NUMBER: ("这个号码今天已被多人用不同的姓名查询，为保护持证人信息，暂停查询，请在{when}后再试。"
+             "持证人本人在【我的证书】完成实名认证后，查询自己的证书不受此限制；"
+             "如怀疑有人冒用您的信息，请联系证书上的签发机关。"),
+}
+
+
+def retry_when(now: datetime, seconds: float) -> str:
+    """`今天14:35（约25分钟）`: the clock time to try again and roughly how long that is."""
+    at = now + timedelta(seconds=math.ceil(seconds / 60) * 60)
+    days = (at.date() - now.date()).days
+    day = {0: "今天", 1: "明天"}.get(days, f"{at.month}月{at.day}日")
+    minutes = max(1, math.ceil(seconds / 60))
+    span = f"{minutes}分钟" if minutes < 60 else f"{math.ceil(minutes / 60)}小时"
+    return f"{day}{at:%H:%M}（约{span}）"
+
+
+def message(hit: LimitHit, now: datetime) -> str:
+    """The Chinese sentence for a refused lookup."""
+    return MESSAGES[hit.scope].format(when=retry_when(now, hit.retry_after))

@@ -76,6 +76,7 @@ class StoredCertificate:
     issuing_authority: str
     authority_code: str
     admin_state: str | None
+    admin_reason: str | None
     suspended_until: date | None
     photo_id: int | None
     reviews: tuple[StoredReview, ...] = ()

@@ -52,7 +52,7 @@ def seed(database: Database, pii: PiiCipher, today: date, count: int = 300) -> t
         _add_portraits(rows, Path(folder))
         summary = _import(database, pii, catalogue, rows, Path(folder))
         _reissue(database, pii, catalogue, rows[1], today, Path(folder))
-    _set_admin_states(database, pii, rows)
+    _set_admin_states(database, pii, rows, today)
     return summary, showcase
 
 
@@ -129,12 +129,13 @@ def _reissue(database: Database, pii: PiiCipher, catalogue: Catalogue, row: dict
     _import(database, pii, catalogue, [renewed], photos)
 
 
-def _set_admin_states(database: Database, pii: PiiCipher, rows: list[dict[str, Any]]) -> None:
-    states = {2: ("suspended", "违章作业，暂扣6个月"), 3: ("revoked", "以欺骗手段取得"),
-              4: ("cancelled", "持证人申请注销")}
+def _set_admin_states(database: Database, pii: PiiCipher, rows: list[dict[str, Any]], today: date) -> None:
+    half_year = today + timedelta(days=182)  # the suspension ends by itself (status.py, suspended_until)
+    states = {2: ("suspended", "违章作业，暂扣6个月", half_year), 3: ("revoked", "以欺骗手段取得", None),
+              4: ("cancelled", "持证人申请注销", None)}
     with database.session() as session:
-        for index, (state, reason) in states.items():
+        for index, (state, reason, until) in states.items():
             holder = select(Person.id).where(Person.id_hash == id_lookup_hash(pii, rows[index]["证件号码"]))
             session.execute(update(Certificate).where(
                 Certificate.person_id.in_(holder.scalar_subquery()),  # showcase holders hold one item
-                Certificate.is_current.is_(True)).values(admin_state=state, admin_reason=reason))
+                Certificate.is_current.is_(True)).values(admin_state=state, admin_reason=reason, suspended_until=until))

@@ -26,8 +26,9 @@ from app.domain.keyring import PublicKeyEntry
 from app.domain.pii import PiiCipher
 from app.domain.qrtoken import MAX_TEXT_CHARS, CertClaims, Outcome, Verification, verify
 from app.domain.status import StatusResult
-from app.services import registry
+from app.services import next_steps, registry
 from app.services import verdict_texts as texts
+from app.services.next_steps import NextStep
 from app.services.presenters import describe
 
 # outcome values
@@ -62,6 +63,7 @@ class Verdict:
     expires_at: datetime | None = None  # live (亮证) codes only
     claims: CertClaims | None = field(default=None, repr=False)  # signed data, for the ID-number check
     number: str | None = field(default=None, repr=False)  # a bare number that was scanned (never looked up)
+    next_step: NextStep | None = None  # what to do about a certificate that is not simply valid
 
     @property
     def is_genuine(self) -> bool:
@@ -163,7 +165,7 @@ class Verifier:
         return Verdict(GENUINE, headline, explanation, self._now(), status=found.status,
                        fields=self._fields(found), public_id=cert.public_id, version=cert.version,
                        current_version=current, kid=result.kid, notice=self._notice(), expires_at=expires,
-                       claims=claims)
+                       claims=claims, next_step=next_steps.for_found(found, current))
 
     def _fields(self, found: registry.Found) -> dict[str, str]:
         """Masked display fields; the name is partly masked because the viewer is anonymous."""
@@ -186,5 +188,6 @@ class Verifier:
         today = self._now().date()
         return [self._simple(CERT_NUMBER, texts.CERT_NUMBER_FOUND_HEADLINE, texts.CERT_NUMBER_FOUND_EXPLANATION,
                              status=found.status, fields=self._fields(found), public_id=found.certificate.public_id,
-                             version=found.certificate.version, current_version=found.certificate.version)
+                             version=found.certificate.version, current_version=found.certificate.version,
+                             next_step=next_steps.for_found(found))
                 for found in registry.find_by_number_and_name(self.session, self.pii, number, name, today)]

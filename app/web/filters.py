@@ -20,6 +20,13 @@ def duration_text(span: timedelta | None) -> str:
     return f"约 {hours} 小时" + (f" {mins} 分钟" if mins else "") if hours else f"约 {max(mins, 1)} 分钟"
 
 
+def review_wait_text(span: timedelta | None) -> str:
+    """The manual-review status page's sentence on how long a review takes, also before any was decided."""
+    if span is None:
+        return "近期还没有审核完成的申请，暂时无法估计审核需要多长时间。"
+    return f"近期人工审核通常需要{duration_text(span)}。"
+
+
 def init_app(app: Flask) -> None:
     """Make the filters available to every template."""
     app.add_template_filter(china_text, "china_time")  # stored UTC -> Beijing time text

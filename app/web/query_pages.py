@@ -13,7 +13,7 @@ from flask import Blueprint, Response, make_response, render_template, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.config import Settings
-from app.services import registry
+from app.services import next_steps, registry
 from app.services.presenters import describe
 from app.web import deps
 
@@ -63,7 +63,7 @@ def _describe(public_id: str) -> dict[str, Any] | None:
     cert, person = pair
     today = deps.clock().today()
     found = registry.Found(cert, person, registry.status_of(session, cert, today))
-    return describe(found, today)
+    return {**describe(found, today), "next_step": next_steps.for_found(found)}
 
 
 def _show(ids: list[str] | None, wanted: str | None = None) -> Response:

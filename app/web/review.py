@@ -13,16 +13,18 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.integrations import rediskeys
 from app.services import manual_review
 from app.services.manual_review import PHOTO_KINDS, STATE_LABELS, ReviewError, Submission
-from app.services.timeutil import china_text
 from app.storage.models import Person
 from app.web import deps
 from app.web.bodylimit import body_limit
-from app.web.filters import duration_text
+from app.web.filters import review_wait_text
 from app.web.h5.session import current_openid, registered_person, require_wechat_user
 
 bp = Blueprint("review", __name__, url_prefix="/h5/review")
 SUBMITS_PER_DAY = 20  # attempts, bad uploads included; one open request per holder and account bounds storage
 FORM_OVERHEAD = 256 * 1024  # multipart boundaries and the text fields around the three photos
+# What the page shrinks a phone photo to before upload (app/static/photo-shrink.js): a face and the
+# ID card's print stay legible at 2048 px; 4-15 MB photos become about 0.5-1.5 MB.
+SHRINK_PIXELS, SHRINK_BYTES = 2048, 1_500_000
 
 
 def _body_limit() -> int:
@@ -43,7 +45,8 @@ def _form(person: Person, error: str | None = None, field: str | None = None,
         "review/new.html", person=person, authorities=authorities, photo_kinds=PHOTO_KINDS,
         error=error, field=field, description=request.form.get("description", ""),
         chosen=request.form.get("authority", authorities[0] if len(authorities) == 1 else ""),
-        max_mb=deps.settings().review.max_photo_bytes // (1024 * 1024),
+        max_mb=deps.settings().review.max_photo_bytes // (1024 * 1024), shrink_px=SHRINK_PIXELS,
+        shrink_bytes=min(SHRINK_BYTES, deps.settings().review.max_photo_bytes),
         retention_days=deps.settings().review.photo_retention_days), status
 
 
@@ -108,6 +111,5 @@ def status() -> BaseResponse | tuple[str, int]:
         return redirect(url_for("review.new"))
     return render_template(
         "review/status.html", item=latest, state_label=STATE_LABELS[latest.state],
-        submitted_at=china_text(latest.created_at), decided_at=china_text(latest.decided_at),
-        typical=duration_text(manual_review.median_decision_time(db)),
+        typical=review_wait_text(manual_review.median_decision_time(db)),
         just_submitted=request.args.get("submitted") == "1"), 200

@@ -6,6 +6,7 @@ the verdict comes from `Verifier`, the same service that answers a scan in the o
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
@@ -114,6 +115,9 @@ def verdict_json(verdict: Verdict) -> dict[str, Any]:
         "live_code_expires_at": verdict.expires_at.isoformat(timespec="seconds") if verdict.expires_at else None,
         "official_domain": deps.settings().server.official_domain,
         "notice": verdict.notice,
+        "next_step": None if verdict.next_step is None else {
+            "summary": verdict.next_step.summary, "action": verdict.next_step.action,
+            "contact": verdict.next_step.contact, "phone": verdict.next_step.phone},
     }
 
 
@@ -151,7 +155,9 @@ def _number_and_name(asked: Verdict, number: str, name: str) -> Any:
     hit = lookup_limits.check(deps.store(), deps.pii(), f"ip:{request.remote_addr}", number.strip().upper(),
                               name.strip()[:40])
     if hit is not None:
-        return _api_error(429, "rate_limited", f"查询过于频繁，请{hit.minutes}分钟后再试")
+        response, status = _api_error(429, "rate_limited", lookup_limits.message(hit, deps.clock().now()))
+        response.headers["Retry-After"] = str(math.ceil(hit.retry_after))
+        return response, status
     try:
         found = deps.verifier().look_up_number(number, name[:40])
     except (IdNumberError, PersonNameError) as exc:

@@ -12,7 +12,7 @@
   it was busy (docs/benchmarks.md, "Reminders").
 
 Revision ID: 0017_notices_and_copies
-Revises: 0012_staff_security
+Revises: 0016_holder_preferences
 Create Date: 2026-12-05 09:00:00
 """
 
@@ -26,7 +26,7 @@ from alembic import op
 from app.storage.types import BlindIndex
 
 revision: str = "0017_notices_and_copies"
-down_revision: str | None = "0012_staff_security"
+down_revision: str | None = "0016_holder_preferences"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -98,8 +98,12 @@ class Worker:
         return self.client.post("/h5/register", data=form)
 
     def start_face(self) -> TestResponse:
-        """Press 开始人脸核身; on success the response redirects to the (fake) Tencent page."""
-        return self.client.post("/h5/face/start", data={"csrf_token": self.csrf("/h5/face")})
+        """Press 开始人脸核身; on success the response redirects to the (fake) Tencent page.
+
+        The token comes from the registration form: once today's checks are used up, the face-check
+        page has no button (and no form) left to press, but a stale page could still post.
+        """
+        return self.client.post("/h5/face/start", data={"csrf_token": self.csrf("/h5/register")})
 
     def liveness(self, started: TestResponse, outcome: str) -> str:
         """Finish the fake liveness page with `outcome`; returns the local return path Tencent gives."""

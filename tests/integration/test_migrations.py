@@ -23,7 +23,7 @@ from app.services.demo import HEADERS, generate_rows
 from app.services.importer import ImportOptions, import_file
 from app.services.registry import cert_lookup_hash, id_lookup_hash
 from app.storage.db import Base, Database
-from app.storage.models import FaceAttempt, Person
+from app.storage.models import FaceAttempt, HolderPreference, Person
 from tests.integration.test_import import GOOD
 
 
@@ -182,15 +182,20 @@ def test_0008_downgrade_refuses_what_the_old_schema_cannot_hold(app: Flask, tmp_
                                                 date(2026, 11, 28))) == 2
 
 
+def _person(session: Any, byte: str) -> Person:
+    """A holder row written directly (the migration tests need one to point at)."""
+    person = Person(id_hash=byte * 16, id_number_enc=b"x", id_masked="1101**********002X", name="张伟", gender="男")
+    session.add(person)
+    session.flush()
+    return person
+
+
 def test_0009_lets_a_face_attempt_wait_for_its_biztoken_and_steps_back_down(
         at_head_afterwards: Database) -> None:
     """Up: a reserved attempt has no BizToken yet. Down: reservations that never started are dropped."""
     database = at_head_afterwards
     with database.session() as session:
-        person = Person(id_hash="ab" * 16, id_number_enc=b"x", id_masked="1101**********002X", name="张伟",
-                        gender="男")
-        session.add(person)
-        session.flush()
+        person = _person(session, "ab")
         for token, state in ((None, "reserved"), ("BIZ-1", "started")):
             session.add(FaceAttempt(openid="o-1", person_id=person.id, biz_token=token, nonce="n", state=state,
                                     day=date(2026, 11, 28)))
@@ -206,3 +211,20 @@ def test_0009_lets_a_face_attempt_wait_for_its_biztoken_and_steps_back_down(
     with database.session() as session:
         session.add(FaceAttempt(openid="o-2", person_id=person.id, biz_token=None, nonce="m", state="reserved",
                                 day=date(2026, 11, 28)))
+
+
+def test_0016_keeps_holders_display_choices_and_steps_back_down(at_head_afterwards: Database) -> None:
+    """Up: a holder's 长辈模式 choice has its table. Down (to the revision before 0016): the table goes."""
+    database = at_head_afterwards
+    with database.session() as session:
+        person = _person(session, "cd")
+        session.add(HolderPreference(person_id=person.id, large_text=True))
+        session.commit()
+    downgrade(database, "0016_holder_preferences-1")
+    with database.engine.connect() as conn:
+        assert "holder_preferences" not in inspect(conn).get_table_names()
+    upgrade(database)
+    with database.engine.connect() as conn:
+        assert "holder_preferences" in inspect(conn).get_table_names()
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []

@@ -87,7 +87,8 @@ def test_an_unpublished_certificate_shows_the_date_it_will_be_published(
     assert "未发布" in page.text and "预计" in page.text
     [public_id] = _CERT_LINK.findall(page.text)
     detail = alice.get(f"/h5/my/cert/{public_id}")
-    assert re.search(r"预计 <strong>\d{4}-\d{2}-\d{2}</strong> 发布", detail.text)
+    assert re.search(r"电子证书将于\d{4}年\d+月\d+日发布（考试合格后第10个工作日）", detail.text)
+    assert "签发机关：" in detail.text
     assert "下载图片" not in detail.text and f"/h5/my/cert/{public_id}/live" not in detail.text
     for path in ("image.png", "download.png", "download.pdf", "live", "live.json"):
         assert alice.get(f"/h5/my/cert/{public_id}/{path}").status_code == 404

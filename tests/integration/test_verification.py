@@ -19,6 +19,7 @@ from app.domain import qrtext
 from app.domain.keyring import b64url, b64url_decode, from_jwks, new_signing_key
 from app.domain.qrtoken import ListedStatus, ListOutcome, seal_sign1, status_entry, verify_status_list
 from app.services import certificate_files, keyring
+from app.services.lookup_limits import LIMITS, PAIR
 from app.services.seed import DemoPerson
 from app.storage.models import Certificate
 from tests.integration.verify_fixtures import (  # noqa: F401 - fixtures
@@ -210,6 +211,17 @@ def test_a_number_with_the_holders_name_lists_every_item_masked(
     wrong = api(keyed_app, {"text": "T" + holder.id_number, "name": "李四"})
     absent = api(keyed_app, {"text": "T440524188001010014", "name": holder.name})
     assert wrong["certificates"] == absent["certificates"] == [] and wrong["headline"] == absent["headline"]
+
+
+def test_names_guessed_for_a_number_through_the_api_are_limited_as_in_the_chat(
+        keyed_app: Flask, showcase: list[DemoPerson]) -> None:
+    holder = showcase[VALID]
+    for name in ("李一", "李二", "李三", "李四", "李五")[:LIMITS[PAIR].limit]:
+        assert api(keyed_app, {"text": "T" + holder.id_number, "name": name})["certificates"] == []
+    refused = keyed_app.test_client().post("/api/verify", json={"text": "T" + holder.id_number, "name": holder.name})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 3600
+    message = refused.get_json()["message"]
+    assert "多个不同的姓名" in message and "明天" in message and "签发机关" in message
 
 
 def test_the_json_api_gives_the_same_verdict_as_the_page(keyed_app: Flask, showcase: list[DemoPerson]) -> None:

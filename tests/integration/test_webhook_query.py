@@ -6,15 +6,21 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
-from app.services.lookup_limits import NAMES_PER_NUMBER
-from app.services.lookup_limits import SENDER_LIMIT as OPENID_LIMIT
+from app.services import accounts, registry
+from app.services.lookup_limits import LIMITS, NUMBER, PAIR, SENDER
 from app.services.seed import DemoPerson
+from app.storage.models import Certificate, WechatUser
 from app.web.query_pages import LINK_TTL
+from tests.integration.test_next_steps import says_what_to_do
+from tests.integration.verify_fixtures import CANCELLED, EXPIRED, OVERDUE, REVOKED, SUSPENDED
+from tests.integration.verify_fixtures import UNPUBLISHED as UNPUBLISHED_INDEX
 from tests.integration.webhook_fixtures import (  # noqa: F401
     UNPUBLISHED,
     VALID,
@@ -90,7 +96,17 @@ def test_an_unpublished_certificate_says_when_it_will_be_published(
         wechat: WeChatServer, holders: dict[str, DemoPerson]) -> None:
     holder = holders[UNPUBLISHED]
     text = wechat.send_text("o-worker", f"{holder.id_number} {holder.name}").text
-    assert "状态：未发布" in text and re.search(r"预计\d{4}年\d+月\d+日发布", text)
+    assert "状态：未发布" in text and re.search(r"电子证书将于\d{4}年\d+月\d+日发布", text)
+    assert "考试合格后第10个工作日" in text and "签发机关：" in text
+
+
+@pytest.mark.parametrize("index", [SUSPENDED, REVOKED, CANCELLED, EXPIRED, OVERDUE, UNPUBLISHED_INDEX])
+def test_the_reply_and_its_detail_page_say_what_to_do_next_and_whom_to_call(
+        client: FlaskClient, wechat: WeChatServer, holders: dict[str, DemoPerson], index: int) -> None:
+    holder = list(holders.values())[index]
+    reply = wechat.send_text(f"o-asker-{index}", f"{holder.id_number} {holder.name}").text
+    says_what_to_do(reply, index)
+    says_what_to_do(client.get(LINK.search(reply).group(1)).text, index)  # type: ignore[union-attr]
 
 
 def test_no_match_is_the_same_answer_whether_or_not_the_number_exists(
@@ -130,29 +146,114 @@ def test_unsubscribing_forgets_the_conversation(wechat: WeChatServer) -> None:
     assert "暂不支持" in wechat.send_text("o-worker", "帮我查一下").text
 
 
-def test_many_names_tried_for_one_number_lock_that_number_even_for_the_right_name(
+def _names(count: int) -> list[str]:
+    """`count` different wrong names."""
+    return [f"王{chr(0x4e00 + n)}" for n in range(count)]
+
+
+def _miss(wechat: WeChatServer, openid: str, holder: DemoPerson, names: list[str]) -> None:
+    """`openid` asks for the holder's number with each wrong name and is told nothing matched."""
+    for name in names:
+        assert "未查询到" in wechat.send_text(openid, f"{holder.id_number} {name}").text
+
+
+def _bind(app: Flask, openid: str, holder: DemoPerson) -> None:
+    """`openid` verified and bound to `holder`, as 我的证书 leaves it after a passed face check."""
+    with app.extensions["db"].session() as session:
+        person = registry.find_person(session, app.extensions["pii"], holder.id_number)
+        assert person is not None
+        session.add(WechatUser(openid=openid, person_id=person.id, claimed_person_id=person.id,
+                               verified_at=datetime(2026, 11, 1), verified_method="face"))
+        session.commit()
+
+
+def test_a_worker_who_mistypes_his_name_twice_still_gets_his_certificates(
         wechat: WeChatServer, holders: dict[str, DemoPerson]) -> None:
     holder = holders[VALID]
-    for index, name in enumerate(["王一", "王二", "王三", "王四", "王五"][:NAMES_PER_NUMBER]):
-        assert "未查询到" in wechat.send_text(f"o-guess-{index}", f"{holder.id_number} {name}").text
-    text = wechat.send_text("o-other", f"{holder.id_number} {holder.name}").text
-    assert "已暂时锁定" in text and "分钟后再试" in text
+    _miss(wechat, "o-worker", holder, _names(2))
+    assert "状态：有效" in wechat.send_text("o-worker", f"{holder.id_number} {holder.name}").text
 
 
-def test_one_user_asking_too_often_is_told_to_wait(wechat: WeChatServer) -> None:
-    for _ in range(OPENID_LIMIT):
+def test_one_sender_guessing_names_for_a_number_is_stopped_without_locking_anyone_else(
+        wechat: WeChatServer, holders: dict[str, DemoPerson]) -> None:
+    holder = holders[VALID]
+    _miss(wechat, "o-guesser", holder, _names(LIMITS[PAIR].limit))
+    refused = wechat.send_text("o-guesser", f"{holder.id_number} {holder.name}").text
+    assert "多个不同的姓名" in refused and "后再试" in refused and "签发机关" in refused
+    assert "状态：有效" not in refused
+    assert "状态：有效" in wechat.send_text("o-holder", f"{holder.id_number} {holder.name}").text
+
+
+def test_only_many_senders_together_lock_a_number_and_never_for_its_verified_holder(
+        app: Flask, wechat: WeChatServer, holders: dict[str, DemoPerson]) -> None:
+    holder = holders[VALID]
+    per_sender = LIMITS[PAIR].limit
+    names = _names(LIMITS[NUMBER].limit)
+    for index in range(0, len(names), per_sender):
+        _miss(wechat, f"o-bot-{index}", holder, names[index:index + per_sender])
+    locked = wechat.send_text("o-stranger", f"{holder.id_number} {holder.name}").text
+    assert "暂停查询" in locked and "明天" in locked and "我的证书" in locked and "签发机关" in locked
+    _bind(app, "o-holder", holder)
+    assert "状态：有效" in wechat.send_text("o-holder", f"{holder.id_number} {holder.name}").text
+    assert "状态：有效" in wechat.send_text("o-holder", f"T{holder.id_number} {holder.name}").text
+
+
+def test_a_number_is_the_verified_holders_own_by_id_number_or_by_a_certificates_number(
+        app: Flask, holders: dict[str, DemoPerson]) -> None:
+    holder, manager = holders[VALID], holders["有效（安管人员）"]
+    _bind(app, "o-holder", holder)
+    _bind(app, "o-manager", manager)
+    pii = app.extensions["pii"]
+    with app.extensions["db"].session() as session:
+        person = registry.find_person(session, pii, manager.id_number)
+        assert person is not None
+        session.execute(update(Certificate).where(Certificate.person_id == person.id)
+                        .values(cert_no_hash=registry.cert_lookup_hash(pii, "AQ202600000001")))
+        session.commit()
+        assert accounts.holds_number(session, pii, "o-holder", holder.id_number)
+        assert accounts.holds_number(session, pii, "o-holder", "T" + holder.id_number)
+        assert accounts.holds_number(session, pii, "o-manager", "aq202600000001")
+        assert not accounts.holds_number(session, pii, "o-holder", "AQ202600000001")
+        assert not accounts.holds_number(session, pii, "o-holder", manager.id_number)
+        assert not accounts.holds_number(session, pii, "o-stranger", holder.id_number)
+        assert not accounts.holds_number(session, pii, "o-holder", holder.id_number[:-1] + "0")
+
+
+def test_one_user_asking_too_often_is_told_when_to_try_again(wechat: WeChatServer) -> None:
+    for _ in range(LIMITS[SENDER].limit):
         wechat.send_text("o-busy", "11010519491231002X 王小明")
-    assert "查询过于频繁" in wechat.send_text("o-busy", "11010519491231002X 王小明").text
+    text = wechat.send_text("o-busy", "11010519491231002X 王小明").text
+    assert "查询过于频繁" in text and "请在今天10:10（约10分钟）后再试" in text and "签发机关" in text
+
+
+def test_a_verified_holder_asking_too_often_still_gets_his_own_certificates_but_nobody_elses(
+        app: Flask, wechat: WeChatServer, holders: dict[str, DemoPerson]) -> None:
+    holder, other = holders[VALID], holders[UNPUBLISHED]
+    _bind(app, "o-holder", holder)
+    for _ in range(LIMITS[SENDER].limit):
+        wechat.send_text("o-holder", "11010519491231002X 王小明")
+    assert "状态：有效" in wechat.send_text("o-holder", f"{holder.id_number} {holder.name}").text
+    assert "查询过于频繁" in wechat.send_text("o-holder", f"{other.id_number} {other.name}").text
 
 
 def test_a_user_over_their_own_limit_cannot_lock_someone_elses_number(
         wechat: WeChatServer, holders: dict[str, DemoPerson]) -> None:
     holder = holders[VALID]
-    for _ in range(OPENID_LIMIT):
+    for _ in range(LIMITS[SENDER].limit):
         wechat.send_text("o-sprayer", "11010519491231002X 王小明")
-    for name in ["王一", "王二", "王三", "王四", "王五"]:  # refused, and not counted against the number
+    for name in _names(LIMITS[NUMBER].limit + 1):  # refused, and not counted against the number
         assert "查询过于频繁" in wechat.send_text("o-sprayer", f"{holder.id_number} {name}").text
     assert "状态：有效" in wechat.send_text("o-holder", f"{holder.id_number} {holder.name}").text
+
+
+def test_a_scanned_number_followed_by_names_is_limited_like_a_typed_query(
+        wechat: WeChatServer, holders: dict[str, DemoPerson]) -> None:
+    holder = holders[VALID]
+    for name in _names(LIMITS[PAIR].limit):
+        wechat.scan("o-inspector", f"T{holder.id_number}")
+        assert "未查询到" in wechat.send_text("o-inspector", name).text
+    wechat.scan("o-inspector", f"T{holder.id_number}")
+    assert "多个不同的姓名" in wechat.send_text("o-inspector", holder.name).text
 
 
 def test_scanning_a_code_of_another_site_warns_of_a_possible_forgery(wechat: WeChatServer) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.config import FaceIdSettings
-from app.services.face_verification import MESSAGES, as_seen_by, cap_reached, outcome
+from app.services.face_verification import MESSAGES, as_seen_by, attempts_left, cap_reached, outcome
 
 CAPS = FaceIdSettings(daily_attempts=5, daily_attempts_per_holder=15)
 
@@ -21,6 +21,20 @@ CAPS = FaceIdSettings(daily_attempts=5, daily_attempts_per_holder=15)
 ])
 def test_which_cap_stops_a_new_face_check(own_today: int, holder_today: int, refused: str | None) -> None:
     assert cap_reached(own_today, holder_today, CAPS) == refused
+
+
+@pytest.mark.parametrize(("own_today", "holder_today", "left"), [
+    (0, 0, 5),
+    (3, 3, 2),
+    (5, 5, 0),
+    (0, 12, 3),   # others used twelve: only three remain for everyone
+    (0, 15, 0),
+    (7, 0, 0),    # never negative
+])
+def test_the_face_check_page_tells_how_many_attempts_are_left_today(own_today: int, holder_today: int,
+                                                                    left: int) -> None:
+    assert attempts_left(own_today, holder_today, CAPS) == left
+    assert (left == 0) == (cap_reached(own_today, holder_today, CAPS) is not None)
 
 
 @pytest.mark.parametrize(("kind", "bound", "shown"), [

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from app.web.errors import page_family, text_for
-from app.web.filters import duration_text
+from app.web.filters import duration_text, review_wait_text
 from app.web.security import is_exempt
 
 
@@ -25,6 +25,15 @@ from app.web.security import is_exempt
 )
 def test_durations_read_as_chinese_text(span: timedelta | None, text: str) -> None:
     assert duration_text(span) == text
+
+
+@pytest.mark.parametrize(("span", "sentence"), [
+    (None, "近期还没有审核完成的申请，暂时无法估计审核需要多长时间。"),
+    (timedelta(days=2, hours=3), "近期人工审核通常需要约 2 天 3 小时。"),
+    (timedelta(minutes=42), "近期人工审核通常需要约 42 分钟。"),
+])
+def test_the_review_wait_is_a_sentence_even_without_data(span: timedelta | None, sentence: str) -> None:
+    assert review_wait_text(span) == sentence
 
 
 @pytest.mark.parametrize(

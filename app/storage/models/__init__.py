@@ -7,6 +7,7 @@ from app.storage.models.certificates import Certificate, CertificateChange, Phot
 from app.storage.models.imports import ImportRun
 from app.storage.models.notices import CertificateNotice, SharedCopy, SharedCopyView
 from app.storage.models.people import Person
+from app.storage.models.preferences import HolderPreference
 from app.storage.models.reviews import ManualReviewRequest, Notification, ReviewPhoto, Staff
 from app.storage.models.staffauth import LoginFailure, RecoveryCode, StaffSession
 from app.storage.models.stats import VerificationCount
@@ -19,6 +20,7 @@ __all__ = [
     "CertificateNotice",
     "DownloadLog",
     "FaceAttempt",
+    "HolderPreference",
     "ImportRun",
     "LoginFailure",
     "ManualReviewRequest",

@@ -36,4 +36,4 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-from app.web.h5 import certs, face, reminders, shares, signin  # noqa: E402,F401 - they add routes to `bp`
+from app.web.h5 import certs, face, prefs, reminders, shares, signin  # noqa: E402,F401 - they add routes to `bp`

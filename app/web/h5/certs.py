@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.domain import livecode
 from app.domain.status import StatusCode
-from app.services import accounts, registry
+from app.services import accounts, next_steps, registry
 from app.services.keyring import KeyringError
 from app.services.presenters import KIND_LABELS, describe, scope_labels
 from app.services.registry import Found
@@ -38,11 +38,11 @@ def my_certificates() -> str:
 
 def _summary(found: Found) -> dict[str, Any]:
     """What one row of the list shows."""
-    cert, status = found.certificate, found.status
-    return {"public_id": cert.public_id, "kind": KIND_LABELS[cert.kind], "scope": " · ".join(
-        part for part in scope_labels(cert) if part), "status": status.label, "code": status.code.value,
-            "valid_until": cert.valid_until.isoformat(),
-            "available_on": status.available_on.isoformat() if status.available_on else None}
+    cert, status, step = found.certificate, found.status, next_steps.for_found(found)
+    return {"public_id": cert.public_id, "kind": KIND_LABELS[cert.kind],
+            "scope": " · ".join(part for part in scope_labels(cert) if part),
+            "status": status.label, "code": status.code.value, "valid_until": cert.valid_until.isoformat(),
+            "next": step.summary if step else None}
 
 
 def _own(public_id: str) -> Found:
@@ -86,7 +86,7 @@ def cert_detail(public_id: str) -> str:
               if v is not None and not k.isascii() and k not in ("查询日期", "版本")}
     unpublished = found.status.code == StatusCode.UNPUBLISHED
     return render_template("h5/cert.html", found=found, fields=fields, unpublished=unpublished,
-                           available_on=found.status.available_on, public_id=public_id)
+                           step=next_steps.for_found(found), public_id=public_id)
 
 
 @bp.get("/my/cert/<public_id>/image.png")

@@ -10,7 +10,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.integrations import rediskeys
 from app.integrations.wechat import OAuthCodeRejected, WeChatApiError, WeChatUnavailable
-from app.services import accounts
+from app.services import accounts, manual_review
+from app.services.manual_review import STATE_LABELS
 from app.web import deps
 from app.web.h5 import bp, in_wechat, notice
 from app.web.h5.certs import my_certificates
@@ -25,6 +26,7 @@ from app.web.h5.session import (
     sign_in,
 )
 
+MANUAL = "manual"  # the registration form's second button: manual review instead of the face check
 OAUTH_STATE_TTL = 600  # the user has ten minutes to come back from WeChat's authorisation page
 
 
@@ -42,6 +44,9 @@ def my() -> BaseResponse | tuple[str, int] | str:
     user = current_wechat_user(db)
     if user is None or user.claimed_person_id is None:
         return redirect(url_for("h5.register_form"))
+    pending = manual_review.open_request(db, user.claimed_person_id, user.openid)
+    if pending is not None:  # waiting for a reviewer: say so instead of sending him to the face check again
+        return render_template("h5/my_pending.html", item=pending, state_label=STATE_LABELS[pending.state])
     return redirect(url_for("h5.face_start_page"))
 
 
@@ -102,15 +107,17 @@ def register_submit() -> BaseResponse | tuple[str, int] | str:
     if bound_person(db) is not None:
         return redirect(url_for("h5.my"))
     openid, now = current_openid() or "", deps.clock().now()
+    manual = form.get("method") == MANUAL  # the worker will not consent to the face check
     try:
         accounts.check_register_rate(deps.store(), openid, now.date())
         accounts.register(db, deps.pii(), openid, form.get("name", "")[:60],
-                                   form.get("id_number", "")[:40], form.get("mobile", "")[:30],
-                                   form.get("consent") == "yes", now)
+                          form.get("id_number", "")[:40], form.get("mobile", "")[:30],
+                          form.get("consent") == "yes", now, face=not manual)
     except accounts.RegistrationError as exc:
         db.rollback()
         return _render_register(form, exc), 400
-    return redirect(url_for("h5.face_start_page"))  # the same next step whether or not the holder is bound
+    # The same next step whether or not the holder is bound elsewhere.
+    return redirect(url_for("review.new") if manual else url_for("h5.face_start_page"))
 
 
 def _render_register(form: Any, error: accounts.RegistrationError | None) -> str:

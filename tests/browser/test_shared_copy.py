@@ -10,6 +10,7 @@ import pytest
 
 from app.services.seed import showcase_holders
 from app.storage.models import Person, WechatUser
+from tests.browser.axe import assert_accessible
 from tests.browser.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -38,12 +39,15 @@ def test_a_shared_copy_opens_is_revoked_and_stops(live_server: LiveServer, wecha
     holder.goto(f"{live_server.url}/h5/my")
     holder.locator(".cert-card").first.click()
     holder.get_by_role("link", name="生成加注件").click()
+    holder.get_by_label("用途").wait_for()
+    assert_accessible(holder, "share-form")
     holder.get_by_label("用途").fill("入职审核")
     holder.get_by_label("提供给").fill("重庆长江化工有限公司")
     holder.get_by_label("有效期").select_option("30")
     holder.get_by_role("button", name="生成链接和PDF").click()
     link = holder.locator("#share-link").input_value(timeout=30_000)
     assert "/s/" in link and holder.locator("#share-state").inner_text() == "有效"
+    assert_accessible(holder, "share-detail")
 
     recipient = page
     recipient.goto(link)
@@ -55,6 +59,7 @@ def test_a_shared_copy_opens_is_revoked_and_stops(live_server: LiveServer, wecha
             break
         recipient.wait_for_timeout(100)
     assert image.evaluate("img => img.naturalWidth") == 1080
+    assert_accessible(recipient, "shared-page")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     recipient.screenshot(path=str(SCREENSHOTS / "shared-copy.png"), full_page=True)
 
@@ -63,7 +68,9 @@ def test_a_shared_copy_opens_is_revoked_and_stops(live_server: LiveServer, wecha
     holder.get_by_role("button", name="撤销此链接").click()
     holder.get_by_text("此链接已撤销").wait_for()
     assert holder.locator("#share-state").inner_text() == "已撤销"
+    assert_accessible(holder, "share-detail-revoked")
 
     recipient.reload()
     recipient.get_by_role("heading", name="此链接已被撤销").wait_for()
     assert name not in recipient.content() and "重庆长江化工" not in recipient.content()
+    assert_accessible(recipient, "shared-closed")

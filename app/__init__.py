@@ -16,7 +16,7 @@ from app.integrations.faceid import TencentFaceVerifier
 from app.integrations.kvstore import KVStore, open_store
 from app.integrations.wechat import WeChatApi
 from app.logs import install_log_redaction
-from app.storage.db import Database
+from app.storage.db import Database, Limits
 from app.web.proxy import TrustedProxies
 
 
@@ -41,8 +41,9 @@ def create_app(
         TESTING=settings.server.env == "test",
     )
     install_log_redaction(app.logger)
-    app.extensions["db"] = Database(settings.database.url)
-    app.extensions["store"] = store or open_store(settings.redis.url)
+    app.extensions["db"] = Database(settings.database.url, request_limits(settings))
+    app.extensions["store"] = store or open_store(settings.redis.url, settings.redis.timeout,
+                                                  settings.redis.retry_interval)
     app.extensions["pii"] = PiiCipher(settings.security.data_key_bytes)
     app.extensions["clock"] = clock or SystemClock()
     app.extensions.update(extensions or {})
@@ -55,6 +56,13 @@ def create_app(
         app.wsgi_app = TrustedProxies(  # type: ignore[method-assign]
             app.wsgi_app, settings.server.trusted_proxies, settings.server.proxy_addresses)
     return app
+
+
+def request_limits(settings: Settings) -> Limits:
+    """How long a request may wait on the database (long jobs use Database.for_jobs())."""
+    db = settings.database
+    return Limits(connect=db.connect_timeout, read=db.read_timeout, write=db.write_timeout,
+                  statement=db.statement_timeout)
 
 
 def _load_or_exit() -> Settings:

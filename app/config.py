@@ -48,11 +48,18 @@ class ServerSettings:
 @dataclass(frozen=True)
 class DatabaseSettings:
     url: str = "sqlite:///var/ecert.sqlite3"
+    # Seconds; a frozen database answers requests with 503 instead of hanging (docs/resilience.md).
+    connect_timeout: float = 2.0
+    read_timeout: float = 3.0
+    write_timeout: float = 3.0
+    statement_timeout: float = 2.5
 
 
 @dataclass(frozen=True)
 class RedisSettings:
     url: str = ""  # empty: in-process store, single-process development only
+    timeout: float = 0.25  # seconds to connect or answer; then the process falls back to its own memory
+    retry_interval: float = 1.0  # seconds between attempts to reach a Redis that failed
 
 
 @dataclass(frozen=True)
@@ -137,9 +144,22 @@ SECRET_KEYS = (
 )
 
 
+# Timeouts that must be above zero (zero would mean "wait forever" to the drivers).
+POSITIVE_SECONDS = (
+    "database.connect_timeout",
+    "database.read_timeout",
+    "database.write_timeout",
+    "database.statement_timeout",
+    "redis.timeout",
+    "redis.retry_interval",
+)
+
+
 def _coerce(key: str, value: Any, kind: Any) -> Any:
     """Check a TOML value against the dataclass field type (int accepted for float)."""
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"config: {key} must be a number")
         return float(value)
     if kind is bool and not isinstance(value, bool):
         raise ConfigError(f"config: {key} must be true or false")
@@ -207,6 +227,9 @@ def validate(settings: Settings) -> None:
     for dotted in ("database.url", "faceid.secret_id", "faceid.secret_key", "wechat.app_id"):
         if not _get(settings, dotted):
             raise ConfigError(f"config: {dotted} is required")
+    for dotted in POSITIVE_SECONDS:
+        if not _get(settings, dotted) > 0:
+            raise ConfigError(f"config: {dotted} must be a number of seconds above 0")
     _validate_limits(settings)
     if settings.is_production:
         _validate_production(settings)

@@ -60,12 +60,13 @@ def ours(url: str, path: Path) -> int:
     from app.services.importsource import MAX_CSV_FIELD
 
     app = create_app(replace(Settings(), database={"url": url}, server={"dev_tools": False}))
-    upgrade(app.extensions["db"])
+    database = app.extensions["db"].for_jobs()  # no per-statement limits: batches are large
+    upgrade(database)
     workers = int(os.environ.get("IMPORT_WORKERS", "1"))  # validation processes beside the writer
     # This process owns the run, as `flask certs import` does: the same process-wide switches.
     csv.field_size_limit(MAX_CSV_FIELD)
     with collector_paused():
-        summary = import_file(path, app.extensions["db"], app.extensions["pii"], Catalogue.load_default(),
+        summary = import_file(path, database, app.extensions["pii"], Catalogue.load_default(),
                               ImportOptions(workers=workers, on_progress=every_nth_batch(lambda _rows: None)))
     return summary.accepted + summary.updated + summary.unchanged
 

@@ -8,6 +8,7 @@ Flask, so they can run in a worker thread and be tested with plain objects.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,10 +51,15 @@ class Incoming:
 
     @property
     def dedup_key(self) -> str:
-        """MsgId for messages; sender + CreateTime + Event + EventKey for events (they carry no MsgId)."""
+        """MsgId for messages; for events (no MsgId) sender + CreateTime + Event + EventKey + scan result.
+
+        Two scans in one CreateTime second (a genuine code, then a tampered one) are two events: the
+        scanned text is part of the key, hashed because it can be long.
+        """
         if self.msg_id:
             return f"id:{self.msg_id}"
-        return f"ev:{self.openid}:{self.create_time}:{self.event}:{self.event_key}"
+        scanned = hashlib.sha256(self.scan_result.encode()).hexdigest()[:16] if self.scan_result else ""
+        return f"ev:{self.openid}:{self.create_time}:{self.event}:{self.event_key}:{scanned}"
 
     @classmethod
     def from_xml_dict(cls, data: dict[str, Any]) -> Incoming:

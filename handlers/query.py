@@ -96,7 +96,7 @@ def rate_limited(openid: str, number: str, name: str, ctx: Context) -> str | Non
 
     The holder bound to this openid in 我的证书 is never refused his own number.
     """
-    hit = lookup_limits.check(ctx.store, ctx.pii, openid, number, name,
+    hit = lookup_limits.check(ctx.store, ctx.pii, ctx.now, openid, number, name,
                               own_number=lambda: accounts.holds_number(ctx.session, ctx.pii, openid, number))
     return lookup_limits.message(hit, ctx.now) if hit else None
 

@@ -31,6 +31,9 @@ QUERY_NO_MATCH = (
 )
 # Lookup limits say when to try again and whom to call: app/services/lookup_limits.py (MESSAGES).
 BUSY = "系统繁忙，请稍后再试。"
+# A handler that misses WeChat's 5-second wait: the answer follows as a message and stays on this page.
+LATE_NOTICE = "正在查询，结果稍后以消息发给您。如未收到，请在30分钟内<a href=\"{url}\">点此查看结果</a>。"
+NOTHING_MORE = "已处理，没有需要告诉您的内容。"
 ID_FORMAT_HINT = "证件号码格式有误：{detail}。请核对后重新发送“证件号码 姓名”。"
 NAME_FORMAT_HINT = "姓名格式有误：{detail}。"
 CUT_NOTICE = "\n……内容较长，完整内容请点击：<a href=\"{url}\">查看全部</a>"

@@ -7,12 +7,13 @@ scan here says exactly what the page says; this module only words the verdict fo
 from __future__ import annotations
 
 from app.integrations import rediskeys
-from app.services import lookup_limits
+from app.services import lookup_limits, ratelimit
+from app.services.ratelimit import Hit, Rule
 from app.services.verification import CERT_NUMBER, Verdict
 from handlers import Context, Incoming, Reply, replies, router
 from handlers.query import QueryText, lookup
 
-SCAN_LIMIT, SCAN_WINDOW = 30, 600  # per openid
+SCANS = Rule("scan:openid", limit=30, window=600)  # per openid
 NAME_STATE = "scan_number"  # a bare number was scanned: the next text is the holder's name
 NAME_TTL = 600
 _NUMBER_AAD = b"conversation.scanned_number"
@@ -25,10 +26,9 @@ def scanned(msg: Incoming, ctx: Context) -> Reply:
     text = msg.scan_result.strip()
     if not text:
         return replies.SCAN_EMPTY
-    key = rediskeys.rate("scan:openid", msg.openid)
-    if ctx.store.incr(key, ttl=SCAN_WINDOW) > SCAN_LIMIT:
-        hit = lookup_limits.LimitHit(lookup_limits.SENDER, ctx.store.ttl(key) or SCAN_WINDOW)
-        return lookup_limits.message(hit, ctx.now)
+    refused = ratelimit.check(ctx.store, ctx.now, Hit(SCANS, msg.openid))
+    if refused is not None:
+        return lookup_limits.message(lookup_limits.LimitHit(lookup_limits.SENDER, refused.retry_after), ctx.now)
     if ctx.verify_text is None:
         return replies.SCAN_UNAVAILABLE
     verdict = ctx.verify_text(text)

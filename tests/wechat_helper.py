@@ -73,6 +73,8 @@ class WeChatServer:
     account: str = ACCOUNT
     path: str = "/wechat"
     sent: list[str] = field(default_factory=list)
+    last: tuple[dict[str, str], bytes] | None = None  # the query and body of the latest push, for replays
+    timeout: float = 10.0  # seconds to wait for an answer over HTTP (WeChat itself waits 5)
 
     @property
     def _mode(self) -> str:
@@ -124,13 +126,15 @@ class WeChatServer:
     # ---- transport ----------------------------------------------------------------------------
 
     def post(self, xml: str | bytes, *, signature: str | None = None, msg_signature: str | None = None,
-             params: dict[str, str] | None = None, encrypt: bool | None = None) -> Reply:
+             params: dict[str, str] | None = None, encrypt: bool | None = None, timestamp: str | None = None,
+             nonce: str | None = None) -> Reply:
         """Sign (and in compat/safe mode encrypt) `xml`, post it, decrypt the answer.
 
-        `signature`/`msg_signature` override the computed ones; `params` replaces the query entirely.
+        `signature`/`msg_signature` override the computed ones; `params` replaces the query entirely;
+        `timestamp`/`nonce` replace the current time and a fresh random nonce.
         """
         w = self.settings.wechat
-        timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
+        timestamp, nonce = timestamp or str(int(time.time())), nonce or secrets.token_hex(5)
         query = {"signature": signature or sign(w.token, timestamp, nonce), "timestamp": timestamp,
                  "nonce": nonce, "openid": "o-from-query"}
         body = xml.encode() if isinstance(xml, str) else xml
@@ -138,7 +142,14 @@ class WeChatServer:
         if encrypted:
             body, msg_sig = self._encrypt(body, nonce, timestamp)
             query.update(encrypt_type="aes", msg_signature=msg_signature or msg_sig)
-        status, answer = self._send(params if params is not None else query, body)
+        self.last = (params if params is not None else query, body)
+        status, answer = self._send(*self.last)
+        return self._read(status, answer)
+
+    def replay(self, query: dict[str, str] | None = None, body: bytes | None = None) -> Reply:
+        """Post the latest push again, exactly or with its query or body replaced (an attacker's replay)."""
+        assert self.last is not None, "nothing was posted yet"
+        status, answer = self._send(query or self.last[0], body or self.last[1])
         return self._read(status, answer)
 
     def _encrypt(self, body: bytes, nonce: str, timestamp: str) -> tuple[bytes, str]:
@@ -166,7 +177,7 @@ class WeChatServer:
         headers = {"Content-Type": "text/xml", **(headers or {})}
         if isinstance(self.target, str):
             res = requests.post(self.target.rstrip("/") + self.path, params=query, data=body,
-                                headers=headers, timeout=10)
+                                headers=headers, timeout=self.timeout)
             return res.status_code, res.content
         res = self.target.post(self.path, query_string=query, data=body, headers=headers)
         return res.status_code, res.get_data()

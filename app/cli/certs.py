@@ -17,6 +17,7 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import exc as db_errors
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
@@ -30,6 +31,9 @@ from app.services.presenters import describe, scope_labels
 from app.storage.models import AuditEntry
 
 group = AppGroup("certs", help="Certificate registry: import and look up.")
+# Batches are committed one by one and a re-run counts rows already in as unchanged (docs/resilience.md).
+DATABASE_LOST = ("数据库连接中断（{error}）：已提交的批次已保存。请在数据库恢复后重新运行同一命令，"
+                 "已导入的行会计为“未变”。")
 
 
 @group.command("import")
@@ -54,11 +58,15 @@ def import_command(file: Path, photos_dir: Path | None, dry_run: bool, report_pa
     csv.field_size_limit(MAX_CSV_FIELD)  # this process imports: a longer cell is refused, not buffered
     try:
         with collector_paused():
-            summary = import_file(file, current_app.extensions["db"], current_app.extensions["pii"],
+            summary = import_file(file, current_app.extensions["db"].for_jobs(),
+                                  current_app.extensions["pii"],
                                   Catalogue.load_default(), options)
     except ImportRefused as exc:
         bar.close()
         raise click.ClickException(exc.message) from exc
+    except (db_errors.OperationalError, db_errors.InterfaceError) as exc:  # the database went away mid-run
+        bar.close()
+        raise click.ClickException(DATABASE_LOST.format(error=type(exc.orig or exc).__name__)) from None
     finally:
         if report:
             report.close()

@@ -72,7 +72,7 @@ def migrating(database: Database) -> Iterator[Connection]:
 @click.argument("revision", default="head")
 def upgrade_command(revision: str) -> None:
     """Create or upgrade the schema."""
-    upgrade(current_app.extensions["db"], revision)
+    upgrade(current_app.extensions["db"].for_jobs(), revision)  # a table rebuild may take minutes
     click.echo(f"database at {revision}")
 
 
@@ -80,7 +80,7 @@ def upgrade_command(revision: str) -> None:
 @click.argument("revision")
 def downgrade_command(revision: str) -> None:
     """Step the schema back to REVISION."""
-    downgrade(current_app.extensions["db"], revision)
+    downgrade(current_app.extensions["db"].for_jobs(), revision)
 
 
 @group.command("current")

@@ -17,7 +17,7 @@ group = AppGroup("demo", help="Demo data for development.")
                                                "are printed either way).")
 def seed_command(count: int, if_empty: bool) -> None:
     """Create demo certificates of both kinds, every status represented."""
-    database = current_app.extensions["db"]
+    database = current_app.extensions["db"].for_jobs()
     if if_empty and not demo_seed.is_empty(database):
         click.echo("数据库已有证书，跳过演示数据")
     else:

@@ -19,8 +19,18 @@ def access_token_lock(app_id: str) -> str:
 
 
 def msg_dedup(message_id: str) -> str:
-    """Claim on one incoming WeChat message (MsgId, or sender+CreateTime+Event+EventKey for events)."""
+    """Claim on one incoming WeChat message (MsgId; for events sender, CreateTime, Event, EventKey, scan)."""
     return f"wechat:msg:{message_id}"
+
+
+def push_nonce(timestamp: str, nonce: str) -> str:
+    """The message first seen with one signed (timestamp, nonce) pair: a reused pair must carry it again."""
+    return f"wechat:nonce:{timestamp}:{nonce}"
+
+
+def late_answer(message_id: str) -> str:
+    """The answer to a message that missed the passive-reply budget, shown on its H5 page for 30 minutes."""
+    return f"wechat:late:{message_id}"
 
 
 def msg_reply(message_id: str) -> str:
@@ -38,9 +48,12 @@ def scanned_number(openid: str) -> str:
     return f"wechat:scanned_number:{openid}"
 
 
-def rate(scope: str, subject: str) -> str:
-    """A rate-limit counter, e.g. rate("query:openid", openid); hash personal subjects first."""
-    return f"rate:{scope}:{subject}"
+def rate(scope: str, window: int, subject: str) -> str:
+    """A rate-limit counter of one subject in one time window (app/services/ratelimit.py).
+
+    e.g. rate("query:openid", 2947281, openid); hash personal subjects first.
+    """
+    return f"rate:{scope}:{window}:{subject}"
 
 
 def oauth_state(state: str) -> str:
@@ -58,26 +71,9 @@ def fake_wechat_state(app_id: str) -> str:
     return f"dev:fake_wechat:{app_id}"
 
 
-def register_rate(day: str, openid: str) -> str:
-    """Registration tries of one openid on one day (each looks a holder up by ID number + name)."""
-    return f"rate:register:{day}:{openid}"
 
 
 def status_list(kid: str) -> str:
     """The signed status list for offline verifiers, as signed by key `kid` (rebuilt every few minutes)."""
     return f"verify:status_list:{kid}"
 
-
-def verify_api_rate(client_ip: str, window: str) -> str:
-    """POST /api/verify calls of one client IP in one time window (it can look up certificate numbers)."""
-    return f"rate:verify_api:{window}:{client_ip}"
-
-
-def shared_copy_rate(window: str, client_ip: str) -> str:
-    """Requests to shared-copy links (/s/...) of one client IP in one time window."""
-    return f"rate:shared_copy:{window}:{client_ip}"
-
-
-def shared_copy_misses(window: str, client_ip: str) -> str:
-    """Unknown shared-copy tokens one client IP tried in one time window (guessing links)."""
-    return f"rate:shared_copy_miss:{window}:{client_ip}"

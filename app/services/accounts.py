@@ -18,9 +18,9 @@ from app.domain.errors import UserError
 from app.domain.idnumber import IdNumberError, normalize_id_number
 from app.domain.names import PersonNameError, normalize_name
 from app.domain.pii import PiiCipher
-from app.integrations import rediskeys
 from app.integrations.kvstore import KVStore
-from app.services import audit
+from app.services import audit, ratelimit
+from app.services.ratelimit import Hit, Rule
 from app.services.registry import (
     CertificateRow,
     Found,
@@ -38,7 +38,7 @@ CONSENT_TEXT = ("我同意本服务通过腾讯云人脸核身，将我的姓名
                 "与公安机关登记的照片进行比对，仅用于确认本人身份；本服务不保存人脸图像。我知道可以不同意并改为申请人工审核。")
 CONSENT_MISSING = "请阅读并勾选人脸核身授权，或点“不同意人脸核身，改为人工审核”。"
 NOT_FOUND_MESSAGE = "未找到与您填写的信息相符的持证记录，请核对姓名和证件号码。"
-REGISTER_LIMIT_PER_DAY = 10
+REGISTRATIONS = Rule("register:openid", limit=10, window=86400)  # tries per openid per China day
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
@@ -61,10 +61,9 @@ def normalize_mobile(raw: str) -> str:
     return text
 
 
-def check_register_rate(store: KVStore, openid: str, day: date) -> None:
+def check_register_rate(store: KVStore, openid: str, now: datetime) -> None:
     """Registration looks holders up by ID number + name: cap tries per openid per day."""
-    count = store.incr(rediskeys.register_rate(day.isoformat(), openid), ttl=86400)
-    if count > REGISTER_LIMIT_PER_DAY:
+    if ratelimit.check(store, now, Hit(REGISTRATIONS, openid)) is not None:
         raise RegistrationError("今日提交次数过多，请明天再试。")
 
 

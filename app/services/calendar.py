@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import select
@@ -52,3 +52,12 @@ def store_year(session: Session, year: YearCalendar, now: datetime | None = None
     row.loaded_at = utc_naive(now) if now else utcnow()
     session.add(row)
     _cache.clear()
+
+
+def missing_years(years: list[int], today: date, days_ahead: int) -> list[int]:
+    """Years between today and `days_ahead` days later that the calendar has no data for.
+
+    Working-day deadlines (publication after an exam, renewal reviews) need every day they count over.
+    """
+    needed = range(today.year, (today + timedelta(days=days_ahead)).year + 1)
+    return [year for year in needed if year not in years]

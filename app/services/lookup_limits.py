@@ -10,8 +10,10 @@ A refused lookup adds nothing to the later counts, so one sender cannot lock oth
 by spraying names. The holder himself, verified and bound in 我的证书, is never refused his own number:
 nobody can lock a worker out of his own certificates.
 
-`decide` is the policy (pure, table-tested); `count` does the counting in the store; `check` joins them.
-Subjects are keyed hashes: neither the number nor the name reaches the store in clear.
+`decide` is the policy (pure, table-tested); `count` counts through the one rate limiter
+(app/services/ratelimit.py: fixed windows aligned to China time, one round trip, per-process fallback
+while Redis is down); `check` joins them. Subjects are keyed hashes: neither the number nor the name
+reaches the store in clear.
 """
 
 from __future__ import annotations
@@ -22,24 +24,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.domain.pii import PiiCipher
-from app.integrations import rediskeys
 from app.integrations.kvstore import KVStore
+from app.services import ratelimit
+from app.services.ratelimit import Hit, Rule
 
 SENDER, PAIR, NUMBER = "sender", "pair", "number"
-
-
-@dataclass(frozen=True)
-class Limit:
-    """At most `limit` per `window` seconds."""
-
-    limit: int
-    window: int
-
-
 LIMITS = {
-    SENDER: Limit(20, 600),  # lookups per sender per 10 minutes
-    PAIR: Limit(5, 86400),  # different names one sender tries for one number per day
-    NUMBER: Limit(50, 86400),  # different names everybody tries for one number per day (>= 10 senders)
+    SENDER: Rule("query:openid", limit=20, window=600),  # lookups per sender per 10 minutes
+    # different names one sender tries for one number per (China) day
+    PAIR: Rule("query:pair", limit=5, window=86400, distinct=True),
+    # different names everybody tries for one number per day: only many senders together reach it
+    NUMBER: Rule("query:number", limit=50, window=86400, distinct=True),
 }
 
 
@@ -78,37 +73,35 @@ def decide(counts: Counts, own_number: bool) -> str | None:
     return None
 
 
-def _keys(pii: PiiCipher, sender: str, number: str) -> dict[str, str]:
-    """The store key of each limit for this sender and number (the number only as a keyed hash)."""
-    number_key = pii.blind_index("rate-number", number)
-    return {SENDER: rediskeys.rate("query:openid", sender),
-            PAIR: rediskeys.rate("query:pair", pii.blind_index("rate-pair", sender, number_key)),
-            NUMBER: rediskeys.rate("query:number", number_key)}
+def _hits(pii: PiiCipher, sender: str, number: str, name: str) -> list[Hit]:
+    """The three limits for this lookup, in the order they are counted (the number only as a keyed hash)."""
+    number_key, name_key = pii.blind_index("rate-number", number), pii.blind_index("rate-name", name)
+    return [Hit(LIMITS[SENDER], sender),
+            Hit(LIMITS[PAIR], pii.blind_index("rate-pair", sender, number_key), name_key),
+            Hit(LIMITS[NUMBER], number_key, name_key)]
 
 
-def count(store: KVStore, keys: dict[str, str], name_key: str) -> Counts:
-    """Count one lookup, stopping at the first limit it passes (later counts are left alone)."""
-    sent, tried = store.count_then_add(keys[SENDER], LIMITS[SENDER].window, LIMITS[SENDER].limit,
-                                       keys[PAIR], name_key, LIMITS[PAIR].window)
-    if sent > LIMITS[SENDER].limit or tried > LIMITS[PAIR].limit:
-        return Counts(sent, tried)
-    return Counts(sent, tried, store.add_to_set(keys[NUMBER], name_key, ttl=LIMITS[NUMBER].window))
+def count(store: KVStore, now: datetime, hits: list[Hit]) -> tuple[Counts, dict[str, float]]:
+    """Count one lookup, stopping at the first limit it passes (later ones are left alone); the
+    counts and, per limit counted, the seconds left in its window."""
+    taken = ratelimit.count(store, now, *hits)
+    values = [counted for counted, _left in taken]
+    left = {scope: seconds for scope, (_counted, seconds) in zip((SENDER, PAIR, NUMBER), taken, strict=False)}
+    return Counts(*values), left
 
 
-def check(store: KVStore, pii: PiiCipher, sender: str, number: str, name: str,
+def check(store: KVStore, pii: PiiCipher, now: datetime, sender: str, number: str, name: str,
           own_number: Callable[[], bool] | None = None) -> LimitHit | None:
     """Count this lookup; the limit that refuses it, if any.
 
     `own_number` is asked only when a limit would refuse (it reads the database): whether the sender
     is the verified holder of `number`.
     """
-    keys = _keys(pii, sender, number)
-    counts = count(store, keys, pii.blind_index("rate-name", name))
+    counts, left = count(store, now, _hits(pii, sender, number, name))
     scope = decide(counts, own_number=False)
     if scope is None or (own_number is not None and decide(counts, own_number()) is None):
         return None
-    left = store.ttl(keys[scope])
-    return LimitHit(scope, left if left is not None else LIMITS[scope].window)
+    return LimitHit(scope, left[scope])
 
 
 # --- What the sender is told: when to try again and whom to call ---------------------------------

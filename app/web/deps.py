@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, cast
 
 from flask import Flask, current_app, g
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
@@ -14,6 +16,8 @@ from app.integrations.faceid import FaceVerifier
 from app.integrations.kvstore import KVStore
 from app.integrations.wechat import WeChatApi
 from app.storage.db import Database
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from app.services.signing import KeyProvider
@@ -78,9 +82,20 @@ def db_session() -> Session:
 
 
 def close_session(_exc: BaseException | None = None) -> None:
+    """End the request's session; a database gone since the last query must not turn the answer into a 500.
+
+    Closing rolls the open transaction back, which needs the server: when it has died or froze after
+    the request's last query, the connection is dropped instead (the server ends the transaction).
+    """
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except (OperationalError, InterfaceError) as exc:
+        log.warning("database session not closed cleanly (%s); its connection is dropped",
+                    type(exc.orig or exc).__name__)
+        session.invalidate()
 
 
 def init_app(app: Flask) -> None:

@@ -3,6 +3,9 @@
 Installed app-wide by create_app, so a page of any blueprint (and a path that matches none) gets a
 page a worker or a staff member can read instead of Werkzeug's English default. A blueprint may
 still answer its own errors first (the H5 404 links back to 我的证书).
+
+A dependency that does not answer (the database frozen or down, a store call that could not fall
+back) is not a bug of ours: it answers 503 with Retry-After, never 500 (docs/resilience.md).
 """
 
 from __future__ import annotations
@@ -11,9 +14,18 @@ import logging
 from dataclasses import dataclass
 
 from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy import exc as db_errors
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.integrations.kvstore import StoreUnavailable
+
 log = logging.getLogger(__name__)
+
+RETRY_AFTER = 5  # seconds: the fault tests see a restarted database or Redis answer within this
+# Errors that mean "a service we depend on did not answer", not "our code is wrong": the driver's
+# OperationalError/InterfaceError (lost connection, read timeout, statement time limit, lock wait),
+# the pool's TimeoutError and the store's StoreUnavailable.
+UNAVAILABLE = (db_errors.OperationalError, db_errors.InterfaceError, db_errors.TimeoutError, StoreUnavailable)
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,18 @@ def _server_error(exc: InternalServerError) -> Response:
     return render_error(500)
 
 
+def _unavailable(exc: Exception) -> Response:
+    """503 with Retry-After; logged as one line (the statement and its values stay out of the log)."""
+    cause = getattr(exc, "orig", None) or exc
+    log.warning("%s %s: a dependency did not answer (%s)", request.method, request.path, type(cause).__name__)
+    response = render_error(503)
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 def init_app(app: Flask) -> None:
-    """Answer every HTTP error with the page of its family."""
+    """Answer every HTTP error with the page of its family, and a dependency's failure with 503."""
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
+    for error in UNAVAILABLE:
+        app.register_error_handler(error, _unavailable)

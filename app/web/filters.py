@@ -1,10 +1,12 @@
-"""Template filters shared by every page: Chinese times and durations."""
+"""Template filters shared by every page: Chinese times and durations, chat text as HTML."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from flask import Flask
+from markupsafe import Markup, escape
 
 from app.services.timeutil import china_text
 
@@ -27,7 +29,23 @@ def review_wait_text(span: timedelta | None) -> str:
     return f"近期人工审核通常需要{duration_text(span)}。"
 
 
+# The only markup a chat reply carries: our own links (handlers/replies.py), never the user's text.
+_LINK = re.compile(r'<a href="(https?://[^"<>\s]+)">([^<]*)</a>')
+
+
+def chat_html(text: str) -> Markup:
+    """A chat reply as HTML: everything escaped except its http(s) links; line breaks kept."""
+    parts, last = [], 0
+    for match in _LINK.finditer(text):
+        parts.append(escape(text[last:match.start()]))
+        parts.append(Markup('<a href="{}">{}</a>').format(match.group(1), match.group(2)))
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts).replace("\n", Markup("<br>"))
+
+
 def init_app(app: Flask) -> None:
     """Make the filters available to every template."""
     app.add_template_filter(china_text, "china_time")  # stored UTC -> Beijing time text
     app.add_template_filter(duration_text, "duration")
+    app.add_template_filter(chat_html, "chat_html")

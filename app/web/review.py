@@ -10,9 +10,9 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.integrations import rediskeys
-from app.services import manual_review
+from app.services import manual_review, ratelimit
 from app.services.manual_review import PHOTO_KINDS, STATE_LABELS, ReviewError, Submission
+from app.services.ratelimit import Hit, Rule
 from app.storage.models import Person
 from app.web import deps
 from app.web.bodylimit import body_limit
@@ -20,7 +20,9 @@ from app.web.filters import review_wait_text
 from app.web.h5.session import current_openid, registered_person, require_wechat_user
 
 bp = Blueprint("review", __name__, url_prefix="/h5/review")
-SUBMITS_PER_DAY = 20  # attempts, bad uploads included; one open request per holder and account bounds storage
+# Attempts per openid per China day, bad uploads included; one open request per holder and account
+# bounds storage.
+SUBMITS = Rule("review_submit:openid", limit=20, window=86400)
 FORM_OVERHEAD = 256 * 1024  # multipart boundaries and the text fields around the three photos
 # What the page shrinks a phone photo to before upload (app/static/photo-shrink.js): a face and the
 # ID card's print stay legible at 2048 px; 4-15 MB photos become about 0.5-1.5 MB.
@@ -76,8 +78,7 @@ def submit() -> BaseResponse | tuple[str, int]:
     person = registered_person(db)
     if person is None or openid is None:
         return _not_registered()
-    count = deps.store().incr(rediskeys.rate("review_submit:openid", openid), ttl=86400)
-    if count > SUBMITS_PER_DAY:
+    if ratelimit.check(deps.store(), deps.clock().now(), Hit(SUBMITS, openid)) is not None:
         return _form(person, "今日提交次数过多，请明天再试", status=429)
     limit = deps.settings().review.max_photo_bytes
     files = {kind: _read(request.files.get(kind), limit) for kind in PHOTO_KINDS}

@@ -11,16 +11,16 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 
 from app.domain.sharecopy import EXPIRED, OPEN, REVOKED
-from app.integrations import rediskeys
-from app.services import certificate_files, registry, shares
+from app.services import certificate_files, ratelimit, registry, shares
 from app.services.presenters import KIND_LABELS, describe
+from app.services.ratelimit import Hit, Rule
 from app.storage.models import Certificate, Person, SharedCopy
 from app.web import deps
 
 bp = Blueprint("shared", __name__)
 
-RATE_LIMIT, RATE_WINDOW = 30, 60  # requests per client address per minute (the page + its image = 2)
-MISS_LIMIT, MISS_WINDOW = 10, 3600  # unknown tokens per client address per hour, then nothing more
+OPENS = Rule("shared_copy:ip", limit=30, window=60)  # requests per client address a minute (page + image = 2)
+MISSES = Rule("shared_copy_miss:ip", limit=10, window=3600)  # unknown links an address may try an hour
 UNKNOWN, BUSY = "unknown", "busy"
 CLOSED = {REVOKED: ("此链接已被撤销", "持证人已撤销这份加注件，链接不再显示证书。如需核验，请联系持证人重新提供。"),
           EXPIRED: ("此链接已过期",
@@ -30,21 +30,14 @@ CLOSED = {REVOKED: ("此链接已被撤销", "持证人已撤销这份加注件�
 HIDDEN_FIELDS = ("查询日期", "版本", "状态", "状态说明")
 
 
-def _window(seconds: int) -> str:
-    return str(int(deps.clock().now().timestamp()) // seconds)
-
-
 def _client() -> str:
     return request.remote_addr or "unknown"
 
 
-def _limited() -> bool:
-    """Too many requests from this address this minute, or too many unknown links this hour."""
-    store = deps.store()
-    misses = store.get(rediskeys.shared_copy_misses(_window(MISS_WINDOW), _client()))
-    if misses is not None and int(misses) >= MISS_LIMIT:
-        return True
-    return store.incr(rediskeys.shared_copy_rate(_window(RATE_WINDOW), _client()), ttl=RATE_WINDOW * 2) > RATE_LIMIT
+def _refused() -> ratelimit.Refusal | None:
+    """An address that tried too many unknown links this hour, or asks too often this minute."""
+    store, now, client = deps.store(), deps.clock().now(), _client()
+    return ratelimit.spent(store, now, Hit(MISSES, client)) or ratelimit.check(store, now, Hit(OPENS, client))
 
 
 def _private(response: Response) -> Response:
@@ -65,11 +58,14 @@ def _closed(state: str, status: int) -> Response:
 
 def _open(token: str) -> tuple[SharedCopy, Certificate] | Response:
     """The open copy a token names and its certificate, or the closed page to answer with."""
-    if _limited():
-        return _closed(BUSY, 429)
+    refused = _refused()
+    if refused is not None:
+        busy = _closed(BUSY, 429)
+        busy.headers["Retry-After"] = str(refused.seconds)
+        return busy
     opened = shares.open_link(deps.db_session(), deps.pii(), token, deps.clock().today())
     if opened.copy is None:
-        deps.store().incr(rediskeys.shared_copy_misses(_window(MISS_WINDOW), _client()), ttl=MISS_WINDOW * 2)
+        ratelimit.check(deps.store(), deps.clock().now(), Hit(MISSES, _client()))  # counted, answered below
         return _closed(UNKNOWN, 404)
     cert = deps.db_session().get(Certificate, opened.copy.certificate_id)
     if cert is None:

@@ -17,8 +17,9 @@ from app.domain.names import PersonNameError
 from app.domain.qrtext import BASE32_SEGMENT, BASE64URL_SEGMENT
 from app.domain.qrtoken import MAX_TEXT_CHARS, id_number_matches
 from app.integrations import rediskeys
-from app.services import keyring, lookup_limits, status_list, verification_stats
+from app.services import keyring, lookup_limits, ratelimit, status_list, verification_stats
 from app.services import verdict_texts as texts
+from app.services.ratelimit import Hit, Rule
 from app.services.verification import CERT_NUMBER, EXPIRED_LIVE_CODE, GENUINE, Verdict
 from app.web import deps
 from app.web.bodylimit import body_limit
@@ -26,7 +27,7 @@ from app.web.errors import render_error
 
 bp = Blueprint("verify", __name__)
 
-API_LIMIT, API_WINDOW = 60, 60  # POST /api/verify per client IP per minute: it can look numbers up
+API_CALLS = Rule("verify_api:ip", limit=60, window=60)  # per client IP per minute: it can look numbers up
 MAX_API_BODY = 4096
 JWKS_MAX_AGE = 300
 
@@ -125,19 +126,16 @@ def _api_error(status: int, code: str, message: str) -> tuple[Response, int]:
     return jsonify({"error": code, "message": message}), status
 
 
-def _rate_limited() -> bool:
-    window = str(int(deps.clock().now().timestamp()) // API_WINDOW)
-    key = rediskeys.verify_api_rate(request.remote_addr or "unknown", window)
-    return deps.store().incr(key, ttl=API_WINDOW * 2) > API_LIMIT
-
-
 @bp.post("/api/verify")
 @body_limit(MAX_API_BODY)
 def api_verify() -> Any:
     """{"token": ...} or {"text": <the whole QR text>} -> the verdict as JSON; a bare certificate
     number is looked up only with {"name": <the holder's name>} too."""
-    if _rate_limited():
-        return _api_error(429, "rate_limited", "请求过于频繁，请稍后再试")
+    refused = ratelimit.check(deps.store(), deps.clock().now(), Hit(API_CALLS, request.remote_addr or "unknown"))
+    if refused is not None:
+        response, status = _api_error(429, "rate_limited", "请求过于频繁，请稍后再试")
+        response.headers["Retry-After"] = str(refused.seconds)
+        return response, status
     body = request.get_json(silent=True)
     value = body.get("token", body.get("text")) if isinstance(body, dict) else None
     if not isinstance(value, str) or not value.strip():
@@ -152,8 +150,8 @@ def api_verify() -> Any:
 
 def _number_and_name(asked: Verdict, number: str, name: str) -> Any:
     """The holder's current certificates for a number + name, limited as 输入查询 is."""
-    hit = lookup_limits.check(deps.store(), deps.pii(), f"ip:{request.remote_addr}", number.strip().upper(),
-                              name.strip()[:40])
+    hit = lookup_limits.check(deps.store(), deps.pii(), deps.clock().now(), f"ip:{request.remote_addr}",
+                              number.strip().upper(), name.strip()[:40])
     if hit is not None:
         response, status = _api_error(429, "rate_limited", lookup_limits.message(hit, deps.clock().now()))
         response.headers["Retry-After"] = str(math.ceil(hit.retry_after))

@@ -1,10 +1,16 @@
 """The WeChat webhook (`/wechat`): where every message and event from WeChat enters.
 
-Order of work for a push: signature (403) -> size (413) -> XML/decryption (400) -> de-duplication ->
-the routed handler in a worker thread with a time budget -> the (encrypted) reply.
+Order of work for a push: signature and timestamp window (403) -> size (413) -> XML/decryption (400) ->
+replay check and de-duplication -> the routed handler in a worker thread with a time budget -> the
+(encrypted) reply.
 WeChat waits 5 seconds and then retries, 3 tries in all: a message is claimed atomically in the shared
 store so only one worker handles it, its reply is cached so a retry gets the same answer, and a handler
-that misses the budget is answered with "success" and finishes through the customer-service API.
+that misses the budget is answered with a short notice linking to an H5 page where the answer will
+be kept; the answer is also sent through the customer-service API (which WeChat refuses 48 hours
+after the user last wrote: 45015).
+Replays: the signed timestamp must be within REPLAY_WINDOW of our clock, and a signed (timestamp,
+nonce) pair is bound to the first message it came with: in plain and compat mode the signature does
+not cover the body, so a captured signature cannot carry another message.
 Message contents (ID numbers, names) are never logged.
 """
 
@@ -24,14 +30,18 @@ from app.integrations import rediskeys
 from app.integrations.kvstore import KVStore
 from app.integrations.wechat import WeChatApiError, WeChatUnavailable
 from app.web import deps, wechat_protocol
-from app.web.query_pages import make_link
+from app.web.errors import UNAVAILABLE
+from app.web.query_pages import answer_id, keep_answer, make_answer_link, make_link
 from app.web.wechat_protocol import SUCCESS, BadMessage, BadSignature
 from handlers import Context, Incoming, Reply, default_router, replies
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024  # a real push is a few hundred bytes; refuse anything big before parsing
-DEDUP_TTL = 300  # WeChat's three tries span about 15 seconds; keep claims well beyond that
+REPLAY_WINDOW = 300  # seconds a signed timestamp may differ from our clock (WeChat's clock is not ours)
+# WeChat's three tries span about 15 seconds, but a captured push stays acceptable for the whole
+# window on either side of its timestamp: claims and nonce bindings must outlive it.
+DEDUP_TTL = 2 * REPLAY_WINDOW + 60
 REPLY_BUDGET = 4.0  # seconds of WeChat's 5 that a handler may use (the rest is network and crypto)
 POLL_INTERVAL = 0.05
 WORKERS = 8
@@ -71,25 +81,39 @@ def verify_server() -> Response:
 @bp.post("/wechat")
 def receive() -> Response:
     """A message or event pushed by WeChat."""
-    settings = deps.settings().wechat
+    settings, args = deps.settings().wechat, _args()
     try:
-        wechat_protocol.check_signature(settings.token, _args())
-    except BadSignature:
+        wechat_protocol.check_signature(settings.token, args)
+        wechat_protocol.check_timestamp(args["timestamp"], time.time(), REPLAY_WINDOW)
+    except BadSignature as exc:
+        log.info("wechat: push refused (%s)", exc)
         return _plain("forbidden", 403)
     body = _read_body()
     if body is None:
         return _plain("payload too large", 413)
     try:
-        msg, encrypted = wechat_protocol.decode(body, settings, _args())
+        msg, encrypted = wechat_protocol.decode(body, settings, args)
     except BadSignature:
         return _plain("forbidden", 403)
     except BadMessage as exc:
         log.info("wechat: unreadable push refused (%s)", exc)
         return _plain("bad request", 400)
-    plain = reply_once(msg)
+    plain = _answer(msg, (args["timestamp"], args["nonce"]))
+    if plain is None:
+        log.info("wechat: a signed timestamp and nonce came again with another message; refused")
+        return _plain("forbidden", 403)
     if plain == SUCCESS or not encrypted:
         return _plain(plain) if plain == SUCCESS else Response(plain, content_type="application/xml")
     return Response(wechat_protocol.encrypt(plain, settings), content_type="application/xml")
+
+
+def _answer(msg: Incoming, signed: tuple[str, str]) -> str | None:
+    """The reply XML; whatever fails on the way, the user gets a polite reply rather than an error."""
+    try:
+        return reply_once(msg, signed)
+    except Exception:
+        log.exception("wechat: answering %s/%s failed", msg.msg_type, msg.event or "-")
+        return wechat_protocol.render(replies.BUSY, msg, deps.settings().server.base_url)
 
 
 def _read_body() -> bytes | None:
@@ -100,12 +124,19 @@ def _read_body() -> bytes | None:
     return None if len(data) > MAX_BODY else data
 
 
-def reply_once(msg: Incoming) -> str:
-    """Claim the message atomically; the first delivery computes the reply, retries replay it."""
+def reply_once(msg: Incoming, signed: tuple[str, str]) -> str | None:
+    """Claim the message atomically; the first delivery computes the reply, retries replay it.
+
+    `signed` is the push's (timestamp, nonce): bound to this message, so None (refuse) when the pair
+    was first seen with another one.
+    """
     store = deps.store()
     key = msg.dedup_key
-    # The claim and the sender's conversation state travel together: one round trip.
-    claimed, state = store.claim_and_read(rediskeys.msg_dedup(key), DEDUP_TTL, rediskeys.conversation(msg.openid))
+    # The replay check, the claim and the sender's conversation state travel together: one round trip.
+    claimed, state = store.claim_and_read(rediskeys.msg_dedup(key), DEDUP_TTL, rediskeys.conversation(msg.openid),
+                                          bind=(rediskeys.push_nonce(*signed), key))
+    if claimed is None:
+        return None
     if not claimed:
         return _await_first(store, key)
     plain = _process(msg, state.decode() if state else "")
@@ -130,17 +161,19 @@ def _budget() -> float:
 
 
 def _process(msg: Incoming, state: str) -> str:
-    """Run the handler in a worker; past the budget answer "success" and send the reply later."""
+    """Run the handler in a worker; past the budget say where the answer will be, and send it later."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    more_url = deps.settings().server.base_url
+    settings = deps.settings()
     future = _executor(app).submit(_run, app, msg, state)
     try:
-        return wechat_protocol.render(future.result(timeout=_budget()), msg, more_url)
+        return wechat_protocol.render(future.result(timeout=_budget()), msg, settings.server.base_url)
     except FutureTimeout:
-        log.info("wechat: %s/%s exceeded the reply budget; answering via customer service",
+        log.info("wechat: %s/%s exceeded the reply budget; answering via customer service and its page",
                  msg.msg_type, msg.event or "-")
-        future.add_done_callback(lambda done: _send_late(app, msg.openid, done))
-        return SUCCESS
+        answer = answer_id(msg.dedup_key)
+        future.add_done_callback(lambda done: _deliver_late(app, msg.openid, answer, done))
+        notice = replies.LATE_NOTICE.format(url=make_answer_link(settings, answer))
+        return wechat_protocol.render(notice, msg, settings.server.base_url)
 
 
 def _run(app: Flask, msg: Incoming, state: str) -> Reply:
@@ -148,6 +181,10 @@ def _run(app: Flask, msg: Incoming, state: str) -> Reply:
     with app.app_context():
         try:
             return default_router().dispatch(msg, build_context(), state)
+        except UNAVAILABLE as exc:  # the database did not answer: one line, not a traceback per message
+            log.warning("wechat: %s/%s: a dependency did not answer (%s)", msg.msg_type, msg.event or "-",
+                        type(getattr(exc, "orig", None) or exc).__name__)
+            return replies.BUSY
         except Exception:
             log.exception("wechat: handler failed for %s/%s", msg.msg_type, msg.event or "-")
             return replies.BUSY
@@ -170,12 +207,17 @@ def _verify_text() -> Any:
     return getattr(override or deps.verifier(), "verify_text", override)
 
 
-def _send_late(app: Flask, openid: str, done: Future[Reply]) -> None:
-    """Deliver a late reply with the customer-service API (valid 48 h after the user wrote)."""
+def _deliver_late(app: Flask, openid: str, answer: str, done: Future[Reply]) -> None:
+    """Keep a late answer on its page, then send it with the customer-service API.
+
+    WeChat refuses customer-service messages 48 hours after the user last wrote (45015) or when it
+    is down; the page the notice linked to still shows the answer.
+    """
     text = wechat_protocol.as_text(done.result())
+    keep_answer(app.extensions["store"], answer, text or replies.NOTHING_MORE)
     if not text:
         return
     try:
         app.extensions["wechat_api"].send_text(openid, replies.fit(text, app.config["SETTINGS"].server.base_url))
     except (WeChatApiError, WeChatUnavailable) as exc:
-        log.warning("wechat: late reply not delivered (%s)", type(exc).__name__)
+        log.warning("wechat: late reply not delivered (%s); it stays on its page", type(exc).__name__)

@@ -48,6 +48,14 @@ def check_signature(token: str, args: dict[str, str]) -> None:
         raise BadSignature("wrong signature")
 
 
+def check_timestamp(timestamp: str, now: float, window: float) -> None:
+    """Refuse a signed timestamp that is not a number of seconds within `window` of `now` (replays)."""
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
+        raise BadSignature("timestamp is not a number")
+    if abs(int(timestamp) - now) > window:
+        raise BadSignature("timestamp outside the accepted window")
+
+
 def parse_xml(body: bytes) -> dict[str, Any]:
     """The `<xml>` mapping; entity declarations are refused by xmltodict (no billion laughs, no XXE)."""
     try:

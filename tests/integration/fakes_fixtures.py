@@ -19,7 +19,8 @@ from app.config import FaceIdSettings, Settings, WechatSettings, replace
 from app.devtools.fake_faceid import FakeFaceIdState, create_fake_faceid_app
 from app.devtools.fake_wechat import FakeWeChatState, create_fake_wechat_app
 from app.devtools.loopback import LoopbackServer, serve_in_thread
-from app.integrations.kvstore import MemoryStore, RedisStore
+from app.integrations.kvstore import MemoryStore
+from app.integrations.redisstore import RedisStore
 from tests.services import REDIS_URL
 
 APP_ID = "wxtest0000000001"

@@ -19,7 +19,7 @@ from app.clock import FixedClock
 from app.config import Settings, replace
 from app.integrations.kvstore import MemoryStore
 from app.services.seed import DemoPerson
-from app.web.verify import API_LIMIT
+from app.web.verify import API_CALLS
 from tests.integration.review_fixtures import csrf_from
 from tests.integration.verify_fixtures import VALID, keyed_app, path_of, printed_text, showcase  # noqa: F401
 
@@ -45,13 +45,13 @@ def _verify(app: Flask, peer: str, forwarded_for: str) -> int:
 
 def test_a_direct_client_cannot_escape_the_api_limit_with_invented_forwarded_addresses(
         proxied_app: Flask) -> None:
-    codes = [_verify(proxied_app, DIRECT, f"198.51.100.{i}") for i in range(API_LIMIT + 1)]
-    assert codes[:API_LIMIT] == [200] * API_LIMIT and codes[API_LIMIT] == 429
+    codes = [_verify(proxied_app, DIRECT, f"198.51.100.{i}") for i in range(API_CALLS.limit + 1)]
+    assert codes[:API_CALLS.limit] == [200] * API_CALLS.limit and codes[API_CALLS.limit] == 429
 
 
 def test_behind_the_proxy_each_client_has_its_own_limit(proxied_app: Flask) -> None:
-    codes = [_verify(proxied_app, PROXY, f"1.2.3.{i}, 198.51.100.7") for i in range(API_LIMIT + 1)]
-    assert codes[API_LIMIT] == 429  # the client's own X-Forwarded-For entries do not make it someone else
+    codes = [_verify(proxied_app, PROXY, f"1.2.3.{i}, 198.51.100.7") for i in range(API_CALLS.limit + 1)]
+    assert codes[API_CALLS.limit] == 429  # the client's own X-Forwarded-For entries do not make it someone else
     assert _verify(proxied_app, PROXY, "198.51.100.8") == 200
 
 

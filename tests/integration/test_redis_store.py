@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from app.integrations.kvstore import LockTimeout, RedisStore
+from app.integrations.kvstore import LockTimeout
+from app.integrations.redisstore import RedisStore
 from tests import kvstore_contract as contract
 from tests.integration.fakes_fixtures import redis_store, require_redis  # noqa: F401
 
@@ -46,26 +47,23 @@ def test_delete_if_equals_is_compare_and_delete(redis_store: RedisStore) -> None
     assert redis_store.get("token") is None
 
 
-def test_incr_sets_the_ttl_only_on_creation(redis_store: RedisStore) -> None:
-    assert redis_store.incr("c", ttl=60) == 1
+def test_a_counter_keeps_the_ttl_it_was_created_with(redis_store: RedisStore) -> None:
+    assert redis_store.count_hits([("c", "", 10, 60)]) == [1]
     redis_store.client.pexpire(redis_store.prefix + "c", 30_000)
-    assert redis_store.incr("c", ttl=60) == 2
+    assert redis_store.count_hits([("c", "", 10, 60)]) == [2]
     assert (redis_store.ttl("c") or 0) <= 30
-
-
-def test_add_to_set_counts_distinct_members(redis_store: RedisStore) -> None:
-    assert redis_store.add_to_set("names", "张三", ttl=60) == 1
-    assert redis_store.add_to_set("names", "张三", ttl=60) == 1
-    assert redis_store.add_to_set("names", "李四", ttl=60) == 2
-    assert 0 < (redis_store.ttl("names") or 0) <= 60
 
 
 def test_claim_and_read_claims_once_and_reads_the_other_key(redis_store: RedisStore) -> None:
     contract.claim_and_read_claims_once_and_reads_the_other_key(redis_store)
 
 
-def test_count_then_add_stops_adding_once_the_counter_is_over_its_limit(redis_store: RedisStore) -> None:
-    contract.count_then_add_stops_adding_once_the_counter_is_over_its_limit(redis_store)
+def test_count_hits_counts_in_order_and_stops_after_the_first_over_its_limit(redis_store: RedisStore) -> None:
+    contract.count_hits_counts_in_order_and_stops_after_the_first_over_its_limit(redis_store)
+
+
+def test_claim_and_read_with_a_binding_refuses_a_second_value(redis_store: RedisStore) -> None:
+    contract.claim_and_read_with_a_binding_refuses_a_second_value(redis_store)
 
 
 def test_lock_excludes_a_second_client(redis_store: RedisStore) -> None:
@@ -86,7 +84,11 @@ def test_an_abandoned_lock_expires(redis_store: RedisStore) -> None:
 
 def test_concurrent_increments_from_many_clients_are_not_lost(redis_store: RedisStore) -> None:
     stores = [RedisStore(require_redis(), prefix=redis_store.prefix) for _ in range(8)]
-    threads = [threading.Thread(target=lambda s=s: [s.incr("n") for _ in range(100)]) for s in stores]
+    def count(store: RedisStore) -> None:
+        for _ in range(100):
+            store.count_hits([("n", "", 10**6, 60)])
+
+    threads = [threading.Thread(target=count, args=(s,)) for s in stores]
     for thread in threads:
         thread.start()
     for thread in threads:

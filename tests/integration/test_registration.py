@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from app.services.accounts import CONSENT_TEXT, NOT_FOUND_MESSAGE, REGISTER_LIMIT_PER_DAY
+from app.services.accounts import CONSENT_TEXT, NOT_FOUND_MESSAGE, REGISTRATIONS
 from app.services.seed import DemoPerson
 from app.storage.models import AuditEntry, WechatUser
 from tests.integration.h5_fixtures import (  # noqa: F401
@@ -99,7 +99,7 @@ def test_registration_lookups_are_rate_limited_per_user(
         holders: list[DemoPerson], worker: Callable[[str], Worker]) -> None:
     alice = worker("o-alice")
     alice.sign_in()
-    for _ in range(REGISTER_LIMIT_PER_DAY):
+    for _ in range(REGISTRATIONS.limit):
         assert NOT_FOUND_MESSAGE in alice.register(holders[0], name="王某某").text
     blocked = alice.register(holders[0])
     assert blocked.status_code == 400 and "提交次数过多" in blocked.text

@@ -19,7 +19,16 @@ from app.services.seed import DemoPerson
 from app.storage.models import Certificate, WechatUser
 from app.web.query_pages import LINK_TTL
 from tests.integration.test_next_steps import says_what_to_do
-from tests.integration.verify_fixtures import CANCELLED, EXPIRED, OVERDUE, REVOKED, SUSPENDED
+from tests.integration.verify_fixtures import (  # noqa: F401
+    CANCELLED,
+    EXPIRED,
+    OVERDUE,
+    REVOKED,
+    SUSPENDED,
+    keyed_app,
+    printed_text,
+    showcase,
+)
 from tests.integration.verify_fixtures import UNPUBLISHED as UNPUBLISHED_INDEX
 from tests.integration.webhook_fixtures import (  # noqa: F401
     UNPUBLISHED,
@@ -292,3 +301,15 @@ def test_scanning_a_number_nobody_holds_gets_the_same_answers(
 
 def test_an_empty_scan_asks_to_scan_again(wechat: WeChatServer) -> None:
     assert "重新扫描" in wechat.scan("o-inspector", "").text
+
+
+def test_a_genuine_code_then_a_tampered_one_in_the_same_second_get_two_different_answers(
+        keyed_app: Flask, showcase: list[DemoPerson], wechat: WeChatServer) -> None:
+    genuine = printed_text(keyed_app, showcase[0])
+    token_at = genuine.rindex("/") + 1
+    flipped = "A" if genuine[token_at + 5] != "A" else "B"
+    tampered = genuine[:token_at + 5] + flipped + genuine[token_at + 6:]
+    first = wechat.scan("o-inspector", genuine, create_time=1795900000).text
+    second = wechat.scan("o-inspector", tampered, create_time=1795900000).text
+    assert "证书真实有效" in first
+    assert "证书真实有效" not in second and "伪造" in second

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 
@@ -13,8 +14,9 @@ from flask import Flask
 from app import create_app
 from app.clock import FixedClock
 from app.config import Settings, replace
-from app.integrations.kvstore import RedisStore
+from app.integrations.redisstore import RedisStore
 from tests.integration.fakes_fixtures import FakeWeChat, fake_wechat, redis_store  # noqa: F401
+from tests.integration.h5_fixtures import local
 from tests.integration.webhook_fixtures import CountingVerifier, wechat  # noqa: F401
 from tests.wechat_helper import WeChatServer
 
@@ -107,7 +109,21 @@ def _wait_for_message(fake: FakeWeChat, openid: str) -> list:
     return fake.state.messages_for(openid)
 
 
-def test_a_slow_answer_says_success_at_once_and_arrives_as_a_customer_service_message(
+def _late_page(app: Flask, reply_text: str) -> str:
+    """The page the late-answer notice links to, once the answer is there (polled, bounded)."""
+    link = re.search(r'href="([^"]+)"', reply_text)
+    assert link, reply_text
+    path = local(link.group(1))
+    page = app.test_client().get(path)
+    for _ in range(100):
+        if "正在处理" not in page.text:
+            break
+        threading.Event().wait(0.05)
+        page = app.test_client().get(path)
+    return page.text
+
+
+def test_a_slow_answer_says_where_it_will_be_and_arrives_as_a_customer_service_message(
         slow_app: Flask, fake_wechat: FakeWeChat) -> None:
     verifier = CountingVerifier(hold=threading.Event(), headline="证书真实有效（稍后送达）")
     slow_app.extensions["verifier"] = verifier
@@ -116,6 +132,26 @@ def test_a_slow_answer_says_success_at_once_and_arrives_as_a_customer_service_me
     retry = server.scan("o-slow", "code", create_time=1795900000)
     verifier.hold.set()
     sent = _wait_for_message(fake_wechat, "o-slow")
-    assert first.is_success and retry.is_success
+    assert "稍后以消息发给您" in first.text and retry.text == first.text
     assert len(sent) == 1 and "证书真实有效（稍后送达）" in sent[0].payload["text"]["content"]
     assert verifier.calls == 1
+    assert "证书真实有效（稍后送达）" in _late_page(slow_app, first.text)
+
+
+def test_a_late_answer_wechat_refuses_to_deliver_stays_on_the_page_the_reply_named(
+        slow_app: Flask, fake_wechat: FakeWeChat) -> None:
+    fake_wechat.state.closed_windows.add("o-quiet")  # 45015: the user has not written for 48 hours
+    verifier = CountingVerifier(hold=threading.Event(), headline="证书真实有效（未能送达）")
+    slow_app.extensions["verifier"] = verifier
+    server = WeChatServer(slow_app.test_client(), slow_app.config["SETTINGS"])
+    first = server.scan("o-quiet", "code", create_time=1795900000)
+    verifier.hold.set()
+    page = _late_page(slow_app, first.text)
+    assert "如未收到" in first.text and "点此查看结果" in first.text
+    assert "证书真实有效（未能送达）" in page
+    assert fake_wechat.state.messages_for("o-quiet") == []
+
+
+def test_a_late_answer_page_refuses_a_forged_link(slow_app: Flask) -> None:
+    page = slow_app.test_client().get("/h5/answer?t=forged")
+    assert page.status_code == 403 and "链接无效或已过期" in page.text

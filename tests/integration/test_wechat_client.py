@@ -18,7 +18,8 @@ from app.config import WechatSettings
 from app.devtools.fake_wechat import FakeWeChatState, create_fake_wechat_blueprint
 from app.devtools.loopback import serve_in_thread
 from app.integrations import rediskeys
-from app.integrations.kvstore import KVStore, MemoryStore, RedisStore
+from app.integrations.kvstore import KVStore, MemoryStore
+from app.integrations.redisstore import RedisStore
 from app.integrations.wechat import (
     OAuthCodeRejected,
     TemplateDataError,

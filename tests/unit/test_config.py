@@ -41,6 +41,10 @@ def test_a_complete_production_configuration_is_accepted() -> None:
     ({"security": {"data_key": "short"}}, "security.data_key"),
     ({"wechat": {"message_mode": "secure"}}, "wechat.message_mode"),
     ({"database": {"url": ""}}, "database.url"),
+    ({"database": {"read_timeout": 0}}, "database.read_timeout"),
+    ({"database": {"statement_timeout": -1}}, "database.statement_timeout"),
+    ({"redis": {"timeout": 0.0}}, "redis.timeout"),
+    ({"redis": {"retry_interval": "1s"}}, "redis.retry_interval"),
     ({"signing": {"live_code_ttl": 300}}, "signing.live_code_ttl"),  # a screenshot would verify for 5 minutes
     ({"signing": {"live_code_ttl": 5}}, "signing.live_code_ttl"),
     ({"faceid": {"daily_attempts": 0}}, "faceid.daily_attempts"),

@@ -57,19 +57,13 @@ def test_delete_if_equals_only_deletes_the_expected_value(store: MemoryStore) ->
     assert store.get("token") is None
 
 
-def test_incr_counts_and_keeps_the_first_ttl(store: MemoryStore, clock: FakeClock) -> None:
-    assert [store.incr("c", ttl=60) for _ in range(3)] == [1, 2, 3]
+def test_a_counter_keeps_the_ttl_it_was_created_with(store: MemoryStore, clock: FakeClock) -> None:
+    assert [store.count_hits([("c", "", 10, 60)])[0] for _ in range(3)] == [1, 2, 3]
     clock.now += 30
-    store.incr("c", ttl=60)
+    store.count_hits([("c", "", 10, 60)])
     assert store.ttl("c") == pytest.approx(30)
     clock.now += 30
-    assert store.incr("c", ttl=60) == 1
-
-
-def test_add_to_set_returns_the_number_of_distinct_members(store: MemoryStore) -> None:
-    assert store.add_to_set("names", "张三", ttl=60) == 1
-    assert store.add_to_set("names", "张三", ttl=60) == 1
-    assert store.add_to_set("names", "李四", ttl=60) == 2
+    assert store.count_hits([("c", "", 10, 60)]) == [1]
 
 
 def test_lock_is_exclusive_and_times_out(store: MemoryStore) -> None:
@@ -82,7 +76,11 @@ def test_lock_is_exclusive_and_times_out(store: MemoryStore) -> None:
 
 def test_concurrent_increments_are_not_lost() -> None:
     store = MemoryStore()
-    threads = [threading.Thread(target=lambda: [store.incr("n") for _ in range(200)]) for _ in range(8)]
+    def count() -> None:
+        for _ in range(200):
+            store.count_hits([("n", "", 10**6, 60)])
+
+    threads = [threading.Thread(target=count) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -94,5 +92,9 @@ def test_claim_and_read_claims_once_and_reads_the_other_key(store: MemoryStore) 
     contract.claim_and_read_claims_once_and_reads_the_other_key(store)
 
 
-def test_count_then_add_stops_adding_once_the_counter_is_over_its_limit(store: MemoryStore) -> None:
-    contract.count_then_add_stops_adding_once_the_counter_is_over_its_limit(store)
+def test_count_hits_counts_in_order_and_stops_after_the_first_over_its_limit(store: MemoryStore) -> None:
+    contract.count_hits_counts_in_order_and_stops_after_the_first_over_its_limit(store)
+
+
+def test_claim_and_read_with_a_binding_refuses_a_second_value(store: MemoryStore) -> None:
+    contract.claim_and_read_with_a_binding_refuses_a_second_value(store)

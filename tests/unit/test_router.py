@@ -50,8 +50,16 @@ def test_dispatch_reads_the_conversation_state_from_the_store(router: Router) ->
 
 def test_events_are_deduplicated_on_sender_time_event_and_key_and_messages_on_msg_id() -> None:
     event = _msg("event", event="click", event_key="A")
-    assert event.dedup_key == "ev:o-1:1:click:A"
+    assert event.dedup_key == "ev:o-1:1:click:A:"
     assert _msg(msg_id="42").dedup_key == "id:42"
+
+
+def test_two_scans_in_one_second_are_two_events_when_they_read_different_codes() -> None:
+    genuine = _msg("event", event="scancode_waitmsg", event_key="SCAN", scan_result="https://x/v/GOOD")
+    tampered = _msg("event", event="scancode_waitmsg", event_key="SCAN", scan_result="https://x/v/G00D")
+    again = _msg("event", event="scancode_waitmsg", event_key="SCAN", scan_result="https://x/v/GOOD")
+    assert genuine.dedup_key != tampered.dedup_key
+    assert genuine.dedup_key == again.dedup_key
 
 
 def test_the_application_routes_each_menu_function() -> None:

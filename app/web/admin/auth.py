@@ -17,8 +17,8 @@ from flask import abort, flash, g, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.domain.signin import SessionState, Step, next_step
-from app.integrations import rediskeys
-from app.services import staff_sessions
+from app.services import ratelimit, staff_sessions
+from app.services.ratelimit import Hit, Rule
 from app.services.staff import StaffView, view_of
 from app.services.staff_sessions import Found
 from app.storage.models import Staff
@@ -26,8 +26,8 @@ from app.web import deps
 
 COOKIE = "admin_session"
 COOKIE_PATH = "/admin"
-LOGIN_LIMIT = 30  # login posts per address per window: slows guessing across many usernames
-LOGIN_WINDOW = 15 * 60
+# Login posts per address per window: slows guessing across many usernames.
+LOGINS = Rule("admin_login:ip", limit=30, window=15 * 60)
 STEP_ENDPOINTS = {Step.PASSWORD: "admin.login", Step.ENROL: "admin.enrol", Step.CODE: "admin.code",
                   Step.CHANGE_PASSWORD: "admin.change_password", Step.DONE: "admin.dashboard"}
 
@@ -124,6 +124,6 @@ def roles_required(*roles: str) -> Callable[[F], F]:
 def check_login_rate() -> None:
     """Refuse (429) a client address that posts the login form too often."""
     address = request.remote_addr or "unknown"
-    count = deps.store().incr(rediskeys.rate("admin_login:ip", address), ttl=LOGIN_WINDOW)
-    if count > LOGIN_LIMIT:
-        abort(429)
+    refused = ratelimit.check(deps.store(), deps.clock().now(), Hit(LOGINS, address))
+    if refused is not None:
+        abort(429, retry_after=refused.seconds)

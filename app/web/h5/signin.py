@@ -71,7 +71,11 @@ def oauth_callback() -> BaseResponse | tuple[str, int]:
     """Check the state (this session's, used once), then exchange the code once for the openid."""
     state, code = request.args.get("state", ""), request.args.get("code", "")
     expected = session.pop(STATE_KEY, None)
-    fresh = bool(state) and deps.store().delete_if_equals(rediskeys.oauth_state(state), "1")
+    store = deps.store()
+    # Used once: the store forgets the state. While Redis is down and this process runs on its own
+    # memory the state may have been stored by another process; the state bound to this browser's
+    # signed session (popped above) and WeChat's single-use code still stop a replayed callback.
+    fresh = bool(state) and (store.delete_if_equals(rediskeys.oauth_state(state), "1") or store.degraded)
     if not code or not expected or not secrets.compare_digest(str(expected), state) or not fresh:
         return _sign_in_failed()
     try:
@@ -109,7 +113,7 @@ def register_submit() -> BaseResponse | tuple[str, int] | str:
     openid, now = current_openid() or "", deps.clock().now()
     manual = form.get("method") == MANUAL  # the worker will not consent to the face check
     try:
-        accounts.check_register_rate(deps.store(), openid, now.date())
+        accounts.check_register_rate(deps.store(), openid, now)
         accounts.register(db, deps.pii(), openid, form.get("name", "")[:60],
                           form.get("id_number", "")[:40], form.get("mobile", "")[:30],
                           form.get("consent") == "yes", now, face=not manual)

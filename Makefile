@@ -45,7 +45,8 @@ run: $(STAMP)
 	$(BIN)/flask demo seed --if-empty
 	$(BIN)/flask keys generate --if-missing
 	@echo "Simulator: http://127.0.0.1:5000/dev/simulator   Back office: http://127.0.0.1:5000/admin"
-	@echo "Back-office account: $(BIN)/flask staff create NAME --role reviewer --authority 重庆市应急管理局"
+	@echo "Back-office account: $(BIN)/flask staff create NAME --role reviewer --role operator --authority 重庆市应急管理局"
+	@echo "Demo holders again: $(BIN)/flask demo holders"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000 --with-threads
 
 lint: $(STAMP)

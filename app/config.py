@@ -34,6 +34,7 @@ class ServerSettings:
     secret_key: str = "dev-secret-key-not-for-production"
     env: str = "development"  # development | test | production
     dev_tools: bool = True
+    dev_state_dir: str = "var/dev"  # development: the simulator's fakes keep what they recorded here
     official_domain: str = "cx.example.gov.cn"
     session_minutes: int = 30
     # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none). Rate limits by
@@ -91,6 +92,7 @@ class WechatSettings:
     review_template_id: str = "dev-review-result-template"
     # 事项/结果/时间/备注 (thing1, phrase2, time3, thing4): certificate actions and correction results
     notice_template_id: str = "dev-certificate-notice-template"
+    reminder_template_id: str = "dev-certificate-reminder-template"
     timeout: float = 3.0
 
 

@@ -12,6 +12,7 @@ SUITES = [
     ("bench.importbench", ["run_import", "run_lookup", "run_migration"]),
     ("bench.webhook", ["run"]),
     ("bench.verifybench", ["run"]),
+    ("bench.reminderbench", ["run"]),
 ]
 
 

@@ -15,9 +15,10 @@ def register_cli(app: Flask) -> None:
 
     for extra in (staff.group, review.group, review.notify_group):
         app.cli.add_command(extra)
-    from app.cli import menu
+    from app.cli import jobs, menu
 
     app.cli.add_command(menu.group)
+    app.cli.add_command(jobs.group)
     from app.cli import keys, verify  # issue 5: signing keys and the offline verifier
 
     keys.register(app)

@@ -4,7 +4,8 @@ Mount `create_fake_wechat_blueprint(state)` inside the dev app (e.g. at /dev/fak
 `create_fake_wechat_app(state)` on a loopback port with `app.devtools.loopback.serve_in_thread`.
 It is stricter than WeChat in one way: a new /cgi-bin/token invalidates the previous token at once
 (WeChat keeps the old one valid for 5 minutes), so tests catch processes that refresh on their own.
-State is in memory (thread-safe): fine for tests and the single-process dev server.
+State is in memory (thread-safe): fine for tests and the single-process dev server. With `saved_to`
+the messages and the menu are also kept in a JSON file and read back at start (the dev server).
 """
 
 from __future__ import annotations
@@ -15,14 +16,20 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
+from app.devtools import saved_state
+
 OAUTH_CODE_TTL = 300  # a web-authorisation code is valid for 5 minutes and once
 TEMPLATE_VALUE_MAX = 20
+SAVED_MESSAGES = 1000  # the newest messages kept in the saved state
+# Set by the simulator (path = where the fake is mounted): who its authorisation page signs in.
+SIGNED_IN_COOKIE = "fake_wechat_openid"
 ERRMSG = {
     40001: "invalid credential, access_token is invalid or not latest",
     40002: "invalid grant_type",
@@ -74,12 +81,27 @@ class FakeWeChatState:
     messages: list[SentMessage] = field(default_factory=list)
     menu: dict[str, Any] | None = None
     closed_windows: set[str] = field(default_factory=set)  # openids outside the 48-hour window
+    # Template id -> its fields' names, as the WeChat console shows them (the fake's user sets them).
+    template_fields: dict[str, dict[str, str]] = field(default_factory=dict)
+    saved_to: Path | None = None  # a JSON file the messages and the menu are kept in (development)
     _token: str | None = field(default=None, init=False, repr=False)
     _token_expires_at: float = field(default=0.0, init=False, repr=False)
     _codes: dict[str, tuple[str, str, float]] = field(default_factory=dict, init=False, repr=False)
     _used_codes: set[str] = field(default_factory=set, init=False, repr=False)
     _faults: dict[str, list[Fault]] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.saved_to is not None:
+            saved = saved_state.load(self.saved_to)
+            self.messages = [SentMessage(**m) for m in saved.get("messages", []) if isinstance(m, dict)]
+            self.menu = saved.get("menu")
+
+    def _save(self) -> None:
+        """Keep messages and menu in `saved_to`, if set (called under the lock)."""
+        if self.saved_to is not None:
+            self.messages = self.messages[-SAVED_MESSAGES:]
+            saved_state.save(self.saved_to, {"messages": [asdict(m) for m in self.messages], "menu": self.menu})
 
     # ---- access tokens ------------------------------------------------------------------------
 
@@ -127,9 +149,24 @@ class FakeWeChatState:
 
     # ---- messages -----------------------------------------------------------------------------
 
-    def record(self, kind: str, openid: str, payload: dict[str, Any]) -> None:
+    def record(self, kind: str, openid: str, payload: dict[str, Any]) -> int:
+        """Keep a sent message; returns its msgid."""
         with self._lock:
             self.messages.append(SentMessage(kind, openid, payload, self.clock()))
+            self._save()
+            return len(self.messages)
+
+    def set_menu(self, menu: dict[str, Any] | None) -> None:
+        with self._lock:
+            self.menu = menu
+            self._save()
+
+    def labelled(self, message: SentMessage) -> list[tuple[str, str]]:
+        """A template message's fields as (name in the template, value), in the order sent."""
+        names = self.template_fields.get(str(message.payload.get("template_id")), {})
+        data = message.payload.get("data") or {}
+        return [(names.get(key, key), str(item.get("value", ""))) for key, item in data.items()
+                if isinstance(item, dict)]
 
     def messages_for(self, openid: str | None = None) -> list[SentMessage]:
         """Messages sent, oldest first, optionally only those to one openid."""
@@ -284,8 +321,7 @@ def create_fake_wechat_blueprint(state: FakeWeChatState, name: str = "fake_wecha
             return _error(44002)
         if err := _template_error(state, body):
             return _error(err)
-        state.record("template", str(body["touser"]), body)
-        return _ok(msgid=len(state.messages))
+        return _ok(msgid=state.record("template", str(body["touser"]), body))
 
     @bp.post("/cgi-bin/menu/create")
     @faults("/cgi-bin/menu/create")
@@ -295,7 +331,7 @@ def create_fake_wechat_blueprint(state: FakeWeChatState, name: str = "fake_wecha
         body = _body()
         if err := _menu_error(body):
             return _error(err)
-        state.menu = body
+        state.set_menu(body)
         return _ok()
 
     @bp.get("/cgi-bin/menu/get")
@@ -310,7 +346,7 @@ def create_fake_wechat_blueprint(state: FakeWeChatState, name: str = "fake_wecha
     def menu_delete() -> Response:
         if err := _check_token(state):
             return _error(err)
-        state.menu = None
+        state.set_menu(None)
         return _ok()
 
     @bp.get("/connect/oauth2/authorize")
@@ -323,7 +359,9 @@ def create_fake_wechat_blueprint(state: FakeWeChatState, name: str = "fake_wecha
             return _error(40013)
         if args.get("response_type") != "code" or scope not in ("snsapi_base", "snsapi_userinfo"):
             return Response("scope or response_type invalid", status=400, content_type="text/plain")
-        openid, target = state.current_openid, args.get("redirect_uri", "")
+        # The simulator's openid (its cookie) when it opened this page, else the one tests choose.
+        openid = request.cookies.get(SIGNED_IN_COOKIE) or state.current_openid
+        target = args.get("redirect_uri", "")
         if not openid or not target:
             return Response("no test user signed in", status=403, content_type="text/plain")
         query = urlencode({"code": state.issue_code(openid, scope), "state": args.get("state", "")})
@@ -348,7 +386,7 @@ def create_fake_wechat_blueprint(state: FakeWeChatState, name: str = "fake_wecha
     def dev_messages() -> Response:
         """For the simulator page: messages sent to one openid (or all)."""
         sent = state.messages_for(request.args.get("openid") or None)
-        return jsonify({"messages": [m.as_dict() for m in sent]})
+        return jsonify({"messages": [{**m.as_dict(), "fields": state.labelled(m)} for m in sent]})
 
     @bp.post("/dev-api/current-openid")
     def dev_current_openid() -> Response:

@@ -85,6 +85,11 @@ def token_ttl(expires_in: int) -> float:
     return float(expires_in - TOKEN_SAFETY_MARGIN) if expires_in > 2 * TOKEN_SAFETY_MARGIN else expires_in / 2
 
 
+def fit_field(text: str) -> str:
+    """Cut a value to what a template field shows (~20 characters), marking the cut with "…"."""
+    return text if len(text) <= TEMPLATE_VALUE_MAX else text[: TEMPLATE_VALUE_MAX - 1] + "…"
+
+
 def check_template_data(data: dict[str, str]) -> None:
     """Refuse template data WeChat would truncate or ignore since the 2023 template change."""
     for key, value in data.items():

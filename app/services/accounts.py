@@ -185,6 +185,14 @@ def own_certificate(db: Session, person: Person, public_id: str, on: date) -> Fo
     return Found(cert, person, status_of(db, cert, on)) if cert else None
 
 
+def set_reminders(db: Session, openid: str, on: bool) -> None:
+    """Turn the reminder messages of this WeChat user on or off (app/services/reminders.py reads it)."""
+    user = db.get(WechatUser, openid)
+    if user is not None:
+        user.reminders = on
+        db.commit()
+
+
 def log_download(db: Session, openid: str, cert: CertificateRow, fmt: str, purpose: str, now: datetime) -> None:
     """Record one download (or display) of a certificate file, committed at once."""
     db.add(DownloadLog(openid=openid, certificate_id=cert.id, fmt=fmt, purpose=purpose[:50], at=to_utc(now)))

@@ -31,7 +31,7 @@ from app.domain.qrtoken import CertClaims, CertKind, build_claims, sign_certific
 from app.domain.status import StatusResult
 from app.render.card import qr_box, render_image
 from app.render.certificate import CertificateView
-from app.render.marks import draw_watermark
+from app.render.marks import Annotation, draw_watermark
 from app.render.pdf import render_pdf
 from app.render.qr import qr_image
 from app.services.photos import load_photo
@@ -235,28 +235,31 @@ def _png(image: Image.Image) -> bytes:
 
 
 def render_certificate(session: Session, pii: PiiCipher, cert: Certificate, fmt: str, purpose: str,
-                       now: datetime) -> bytes:
-    """The holder's certificate as PNG or PDF bytes, watermarked for `purpose` at `now`."""
-    return render_with(_current_context(), session, pii, cert, fmt, purpose, now)
+                       now: datetime, annotation: Annotation | None = None) -> bytes:
+    """The holder's certificate as PNG or PDF bytes, watermarked for `purpose` at `now`, or for a
+    shared copy (加注件) with its annotation instead."""
+    return render_with(_current_context(), session, pii, cert, fmt, purpose, now, annotation)
 
 
 def render_with(ctx: SigningContext, session: Session, pii: PiiCipher, cert: Certificate, fmt: str,
-                purpose: str, now: datetime) -> bytes:
+                purpose: str, now: datetime, annotation: Annotation | None = None) -> bytes:
     """render_certificate with an explicit signing context."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     status = status_of(session, cert, now.date())
     base_key = _base_key(cert, _holder(session, cert), ctx.keys.signer().kid, status.label)
-    watermark = watermark_text(purpose, now)
-    file_key = (*base_key, fmt, watermark)
+    watermark = None if annotation else watermark_text(purpose, now)
+    file_key = (*base_key, fmt, watermark, annotation)
     cached = FILES.get(file_key)
     if cached is not None:
         return bytes(cached)
     text = printed_qr_text(ctx, session, pii, cert)
     if fmt == "pdf":  # vector: drawn whole each time (the fonts are subset for this text)
-        data = render_pdf(certificate_view(session, pii, cert, status), text, watermark)
+        data = render_pdf(certificate_view(session, pii, cert, status), text, watermark, annotation)
+    elif annotation:  # a shared copy: its note and stronger tiles drawn whole, then kept in FILES
+        data = _png(render_image(certificate_view(session, pii, cert, status), text, None, annotation))
     else:
-        data = _png(_watermarked(base_key, session, pii, cert, status, text, watermark))
+        data = _png(_watermarked(base_key, session, pii, cert, status, text, watermark or ""))
     FILES.put(file_key, data)
     return data
 

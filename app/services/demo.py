@@ -82,8 +82,10 @@ def item_row(rng: random.Random, catalogue: Catalogue, serial: int, valid_from: 
                     "操作项目": item.name, "有效期结束日期": _years(valid_from, 6).isoformat()})
         due = _years(valid_from, 3) + timedelta(days=1)
         row["应复审日期"] = due.isoformat()
-        if due < date(2026, 6, 1) and rng.random() < 0.9:
-            row["实际复审日期"] = (due - timedelta(days=rng.randrange(5, 50))).isoformat()
+        # Drawn whatever the date, so the rows that follow (and the demo holders) never depend on today.
+        done, early = rng.random() < 0.9, rng.randrange(5, 50)
+        if due < date(2026, 6, 1) and done:
+            row["实际复审日期"] = (due - timedelta(days=early)).isoformat()
     else:
         row.update({"证书类型": "安全生产知识和管理能力考核合格证",
                     "证书编号": f"AQ{valid_from:%Y}{serial:08d}" if rng.random() < 0.7 else "",

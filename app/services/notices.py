@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from app.domain.status import cn_date
-from app.integrations.wechat import TEMPLATE_VALUE_MAX
+from app.integrations.wechat import fit_field
 
 CERTIFICATE_NOTICE = "certificate_notice"
 CORRECTION_RESULT = "correction_result"
@@ -22,9 +22,9 @@ ACTION_RESULTS = {"suspend": "已暂扣", "unsuspend": "已解除暂扣", "revok
 CORRECTION_RESULTS = {"approved": "已通过", "rejected": "已驳回"}
 
 
-def clip(text: str) -> str:
-    """Fit WeChat's ~20 characters per template field."""
-    return text if len(text) <= TEMPLATE_VALUE_MAX else text[: TEMPLATE_VALUE_MAX - 1] + "…"
+# The notice template's fields as the WeChat console shows them (the simulator names them so).
+FIELDS = {"thing1": "事项", "phrase2": "结果", "time3": "时间", "thing4": "备注"}
+clip = fit_field  # ~20 characters per template field (WeChat, since 2023)
 
 
 def certificate_payload(public_id: str, item: str, action: str, reason: str, until: date | None,

@@ -1,15 +1,18 @@
-"""Notification outbox: decisions enqueue a row in their own transaction; a sender delivers it later.
+"""Notification outbox: decisions and reminders enqueue a row in their own transaction; a sender
+delivers it later.
 
 Delivery tries a template message first (verified service accounts; since 2023 WeChat shows no
 first/remark lines and about 20 characters per field) and falls back to a customer-service text
 message (allowed within 48 hours of the user's last interaction). A failure only reschedules the row:
-the decision it reports was committed before and is never undone.
+the decision it reports was committed before and is never undone. Each kind of notification has
+its own template (configured in [wechat]) and wording: `MESSAGES`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,31 +26,42 @@ from app.integrations.wechat import (
     WeChatApi,
     WeChatApiError,
     WeChatUnavailable,
+    fit_field,
 )
-from app.services import notices
+from app.services import notices, reminder_texts
 from app.services.timeutil import china_text, utc_naive
 from app.storage.models import ManualReviewRequest, Notification
 
 log = logging.getLogger(__name__)
 
 REVIEW_RESULT = "review_result"
+REMINDER = "reminder"  # app/services/reminders.py: published, expiring, review due
 CLAIM_LEASE = timedelta(minutes=2)  # a claimed row is retried after this if its sender died mid-way
 MAX_ATTEMPTS = 12  # with the backoff below: about a day and a half of retries, then state "failed"
 FIRST_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=6)
 RESULT_LABELS = {"approved": "已通过", "rejected": "已驳回"}
+# The review-result template's fields (key -> the name the template shows).
+REVIEW_FIELDS = {"thing1": "审核事项", "phrase2": "审核结果", "time3": "审核时间", "thing4": "备注"}
 SEND_ERRORS = (WeChatApiError, WeChatUnavailable, TemplateDataError)
 
 
 @dataclass(frozen=True)
 class Sender:
-    """What delivery needs: the API client, the template ids and where the holder's pages are."""
+    """What delivery needs: the API client, each kind's template id and our base URL."""
 
     api: WeChatApi
-    template_id: str  # review results
-    status_url: str  # the worker's review status page
-    notice_template_id: str = ""  # certificate notices and correction results (app.services.notices)
-    base_url: str = ""
+    templates: Mapping[str, str]
+    base_url: str
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification as WeChat gets it: template fields and link, or the fallback text."""
+
+    data: dict[str, str]
+    url: str
+    text: str
 
 
 @dataclass
@@ -59,24 +73,35 @@ class SendReport:
     given_up: int = 0
 
 
+def template_ids(settings: Settings) -> dict[str, str]:
+    """Each kind's template id from [wechat]."""
+    notice = settings.wechat.notice_template_id
+    return {REVIEW_RESULT: settings.wechat.review_template_id, REMINDER: settings.wechat.reminder_template_id,
+            notices.CERTIFICATE_NOTICE: notice, notices.CORRECTION_RESULT: notice}
+
+
 def sender_from(settings: Settings, api: WeChatApi) -> Sender:
     """A Sender using the app's shared WeChatApi."""
-    base = settings.server.base_url.rstrip("/")
-    return Sender(api, settings.wechat.review_template_id, base + "/h5/review",
-                  settings.wechat.notice_template_id, base)
+    return Sender(api, template_ids(settings), settings.server.base_url.rstrip("/"))
+
+
+def pending(openid: str, kind: str, payload: dict[str, Any], at: datetime) -> Notification:
+    """A new outbox row, due at once (not yet added: batch writers add many and flush once)."""
+    moment = utc_naive(at)
+    return Notification(openid=openid, kind=kind, state="pending", attempts=0, next_attempt_at=moment,
+                        payload=json.dumps(payload, ensure_ascii=False), created_at=moment)
 
 
 def enqueue(session: Session, openid: str, kind: str, payload: dict[str, Any], at: datetime) -> Notification:
-    """Queue a notification in the caller's transaction (committed with the decision it reports)."""
-    row = Notification(openid=openid, kind=kind, state="pending", attempts=0,
-                       payload=json.dumps(payload, ensure_ascii=False), next_attempt_at=at, created_at=at)
+    """Queue one notification in the caller's transaction (committed with what it reports)."""
+    row = pending(openid, kind, payload, at)
     session.add(row)
     session.flush()
     return row
 
 
 def enqueue_review_result(session: Session, request: ManualReviewRequest, at: datetime) -> Notification:
-    """Queue the worker's notification of a manual-review decision."""
+    """Queue the worker's notification in the caller's transaction (committed with the decision)."""
     payload = {"request_id": request.id, "result": request.state, "reason": request.reason or "",
                "decided_at": china_text(request.decided_at)}
     return enqueue(session, request.openid, REVIEW_RESULT, payload, at)
@@ -87,7 +112,7 @@ def template_data(payload: dict[str, Any]) -> dict[str, str]:
     result = payload["result"]
     note = payload["reason"] or ("可在公众号查看电子证书" if result == "approved" else "请查看详情")
     return {"thing1": "实名认证人工审核", "phrase2": RESULT_LABELS[result],
-            "time3": payload["decided_at"], "thing4": notices.clip(note)}
+            "time3": payload["decided_at"], "thing4": fit_field(note)}
 
 
 def text_message(payload: dict[str, Any], status_url: str) -> str:
@@ -99,36 +124,49 @@ def text_message(payload: dict[str, Any], status_url: str) -> str:
     return f"{body}\n详情：{status_url}"
 
 
+def _review_message(payload: dict[str, Any], base_url: str) -> Message:
+    url = base_url + "/h5/review"
+    return Message(template_data(payload), url, text_message(payload, url))
+
+
+def _reminder_message(payload: dict[str, Any], base_url: str) -> Message:
+    url = f"{base_url}/h5/my/cert/{payload['public_id']}"
+    return Message(reminder_texts.template_data(payload), url, reminder_texts.text_message(payload, url))
+
+
+def _notice_message(kind: str) -> Callable[[dict[str, Any], str], Message]:
+    """A certificate action or a correction result (app.services.notices)."""
+    def compose(payload: dict[str, Any], base_url: str) -> Message:
+        url = base_url + notices.path(kind, payload)
+        return Message(notices.template_data(kind, payload), url, notices.text(kind, payload, url))
+    return compose
+
+
+MESSAGES: dict[str, Callable[[dict[str, Any], str], Message]] = {
+    REVIEW_RESULT: _review_message, REMINDER: _reminder_message,
+    notices.CERTIFICATE_NOTICE: _notice_message(notices.CERTIFICATE_NOTICE),
+    notices.CORRECTION_RESULT: _notice_message(notices.CORRECTION_RESULT)}
+FIELDS = {REVIEW_RESULT: REVIEW_FIELDS, REMINDER: reminder_texts.FIELDS,
+          notices.CERTIFICATE_NOTICE: notices.FIELDS, notices.CORRECTION_RESULT: notices.FIELDS}
+
+
+def template_fields(settings: Settings) -> dict[str, dict[str, str]]:
+    """Template id -> its fields' names, as the WeChat console shows them (the simulator uses these)."""
+    return {template_ids(settings)[kind]: fields for kind, fields in FIELDS.items()}
+
+
 class DeliveryFailed(Exception):
     """Neither the template message nor the customer-service text got through."""
 
 
-@dataclass(frozen=True)
-class Message:
-    """One notification as WeChat receives it: the template message and its text fallback."""
-
-    template_id: str
-    data: dict[str, str]
-    url: str
-    text: str
-
-
-def message_for(sender: Sender, row: Notification) -> Message:
-    """The message of a stored notification, by its kind."""
-    payload = json.loads(row.payload)
-    if row.kind == REVIEW_RESULT:
-        return Message(sender.template_id, template_data(payload), sender.status_url,
-                       text_message(payload, sender.status_url))
-    url = sender.base_url + notices.path(row.kind, payload)
-    return Message(sender.notice_template_id, notices.template_data(row.kind, payload), url,
-                   notices.text(row.kind, payload, url))
-
-
 def deliver(sender: Sender, row: Notification) -> None:
     """Send one notification: template message, else customer-service text; raises if both fail."""
-    message = message_for(sender, row)
+    compose = MESSAGES.get(row.kind)
+    if compose is None or row.kind not in sender.templates:  # written by a newer version of this code
+        raise DeliveryFailed(f"no wording for notifications of kind {row.kind!r}")
+    message = compose(json.loads(row.payload), sender.base_url)
     try:
-        sender.api.send_template(row.openid, message.template_id, message.data, url=message.url)
+        sender.api.send_template(row.openid, sender.templates[row.kind], message.data, url=message.url)
         return
     except SEND_ERRORS as exc:
         template_error = exc

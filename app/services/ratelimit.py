@@ -83,3 +83,13 @@ def check(store: KVStore, now: datetime, *hits: Hit) -> Refusal | None:
         if counted > hit.rule.limit:
             return Refusal(hit.rule, left)
     return None
+
+
+def spent(store: KVStore, now: datetime, hit: Hit) -> Refusal | None:
+    """Whether the subject has used up a counting rule this window, without counting a hit (a gate
+    in front of a rule counted only on some requests, e.g. unknown links)."""
+    if hit.rule.distinct:
+        raise ValueError("spent() reads counters only, not distinct sets")
+    index, left = window_of(now, hit.rule.window)
+    value = store.get(rediskeys.rate(hit.rule.scope, index, hit.subject))
+    return Refusal(hit.rule, left) if value is not None and int(value) >= hit.rule.limit else None

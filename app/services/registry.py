@@ -242,6 +242,11 @@ def _found(session: Session, rows: list[tuple[StoredCertificate, StoredHolder]],
     return [Found(cert, person, status_of(session, cert, on, calendar)) for cert, person in rows]
 
 
+def stored_by_ids(session: Session, ids: list[int]) -> list[tuple[StoredCertificate, StoredHolder]]:
+    """Certificate versions by row id with their holders and reviews, in one round trip (batch jobs)."""
+    return _stored(session, Certificate.__table__.c.id.in_(ids)) if ids else []
+
+
 def find_with_holder(session: Session, public_id: str) -> tuple[StoredCertificate, StoredHolder] | None:
     """A certificate version, its reviews and its holder in one round trip (the scan hot path)."""
     if not public_id or len(public_id) > 24:

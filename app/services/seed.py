@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from app.domain.catalogue import Catalogue
 from app.domain.pii import PiiCipher
 from app.render.portrait import placeholder_portrait
+from app.services import registry
 from app.services.demo import HEADERS, certificate_row, generate_rows, item_row
 from app.services.importer import ImportOptions, ImportSummary, import_source
 from app.services.importsource import Source
@@ -22,10 +23,7 @@ from app.services.registry import id_lookup_hash
 from app.storage.db import Database
 from app.storage.models import Certificate, Person
 
-# Fixed people so the README and the simulator can show a working query.
-SHOWCASE = [
-    {"姓名": "张伟", "性别": "男", "证件号码": "11010519491231002X"},
-]
+SHOWCASE_SEED = 42  # the showcase holders are a function of this seed alone, whatever the day
 
 
 @dataclass(frozen=True)
@@ -46,7 +44,7 @@ def is_empty(database: Database) -> bool:
 def seed(database: Database, pii: PiiCipher, today: date, count: int = 300) -> tuple[ImportSummary,
                                                                                       list[DemoPerson]]:
     """Import `count` generated rows plus showcase rows, then give some certificates special states."""
-    rng = random.Random(42)
+    rng = random.Random(SHOWCASE_SEED)
     catalogue = Catalogue.load_default()
     rows, showcase = _showcase_rows(rng, catalogue, today)
     rows += list(generate_rows(count, seed=7, today=today))
@@ -56,6 +54,15 @@ def seed(database: Database, pii: PiiCipher, today: date, count: int = 300) -> t
         _reissue(database, pii, catalogue, rows[1], today, Path(folder))
     _set_admin_states(database, pii, rows, today)
     return summary, showcase
+
+
+def showcase_holders(database: Database, pii: PiiCipher, today: date) -> list[tuple[DemoPerson, list[str]]]:
+    """The showcase holders present in this database, each with the status of their certificates today."""
+    people = _showcase_rows(random.Random(SHOWCASE_SEED), Catalogue.load_default(), today)[1]
+    with database.session() as session:
+        found = [(person, registry.find_by_id_and_name(session, pii, person.id_number, person.name, today))
+                 for person in people]
+    return [(person, [f.status.label for f in certs]) for person, certs in found if certs]
 
 
 def _showcase_rows(rng: random.Random, catalogue: Catalogue, today: date) -> tuple[list[dict[str, Any]],

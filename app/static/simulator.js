@@ -12,27 +12,55 @@
 
   function openid() { return openidInput.value.trim() || "o-simulator-0001"; }
 
-  // Reply text may hold <a href> links (WeChat renders them); everything else stays plain text.
-  function richText(node, text) {
+  var BARE_URL = /https?:\/\/[^\s<>"]+/g;
+
+  // The menu's pages and the links in messages we are sent open as the simulator's user (the openid
+  // above), as in WeChat's browser: through /dev/simulator/open, which signs that openid in. Links in
+  // replies (signed 输入查询 pages) carry their own proof and open as they are.
+  function asUser(url) {
+    var target = new URL(url, location.href);
+    if (target.pathname.indexOf("/h5/") !== 0) { return target.href; }
+    return location.origin + "/dev/simulator/open?openid=" + encodeURIComponent(openid()) +
+      "&next=" + encodeURIComponent(target.pathname + target.search);
+  }
+
+  function link(node, href, label) {
+    var a = document.createElement("a");
+    a.href = href; a.target = "_blank"; a.rel = "noopener noreferrer"; a.textContent = label;
+    node.appendChild(a);
+  }
+
+  // Plain text; in messages we are sent, bare URLs become links (WeChat shows them so).
+  function plainText(node, text, sent) {
     var last = 0, match;
-    LINK.lastIndex = 0;
-    while ((match = LINK.exec(text)) !== null) {
+    BARE_URL.lastIndex = 0;
+    while (sent && (match = BARE_URL.exec(text)) !== null) {
       node.appendChild(document.createTextNode(text.slice(last, match.index)));
-      var a = document.createElement("a");
-      a.href = match[1]; a.target = "_blank"; a.rel = "noopener noreferrer"; a.textContent = match[2];
-      node.appendChild(a);
-      last = LINK.lastIndex;
+      link(node, asUser(match[0]), match[0]);
+      last = BARE_URL.lastIndex;
     }
     node.appendChild(document.createTextNode(text.slice(last)));
   }
 
-  function bubble(side, text, tag) {
+  // Reply text may hold <a href> links (WeChat renders them); everything else stays plain text.
+  function richText(node, text, sent) {
+    var last = 0, match;
+    LINK.lastIndex = 0;
+    while ((match = LINK.exec(text)) !== null) {
+      plainText(node, text.slice(last, match.index), sent);
+      link(node, match[1], match[2]);
+      last = LINK.lastIndex;
+    }
+    plainText(node, text.slice(last), sent);
+  }
+
+  function bubble(side, text, tag, sent) {
     var row = document.createElement("div");
     row.className = "msg " + side;
     var b = document.createElement("div");
     b.className = "bubble" + (side === "system" ? " event" : "");
     if (tag) { var t = document.createElement("span"); t.className = "tag"; t.textContent = tag; b.appendChild(t); }
-    richText(b, text);
+    richText(b, text, sent);
     row.appendChild(b);
     chat.appendChild(row);
     chat.scrollTop = chat.scrollHeight;
@@ -85,7 +113,7 @@
     btn.addEventListener("click", function () {
       var type = btn.dataset.type;
       if (type === "click") { bubble("system", "点击菜单：" + btn.textContent); send({kind: "click", key: btn.dataset.key}); }
-      else if (type === "view") { send({kind: "view", key: btn.dataset.url}); window.open(btn.dataset.url, "_blank"); }
+      else if (type === "view") { send({kind: "view", key: btn.dataset.url}); window.open(asUser(btn.dataset.url), "_blank"); }
       else { sheet.hidden = false; sheet.dataset.key = btn.dataset.key; scanError.hidden = true; }
     });
   });
@@ -119,10 +147,17 @@
         var list = data.messages || [];
         list.slice(seenMessages).forEach(function (m) {
           if (m.kind === "template") {
-            var fields = Object.keys(m.payload.data || {}).map(function (k) { return k + "：" + m.payload.data[k].value; });
-            bubble("them", fields.join("\n"), "模板消息");
+            // Each field under the name the template gives it, then the message's link, as WeChat shows them.
+            var lines = (m.fields || []).map(function (f) { return f[0] + "：" + f[1]; });
+            var row = bubble("them", lines.join("\n"), "模板消息");
+            if (m.payload.url) {
+              var more = document.createElement("div");
+              more.className = "template-link";
+              link(more, asUser(m.payload.url), "详情");
+              row.querySelector(".bubble").appendChild(more);
+            }
           } else {
-            bubble("them", (m.payload.text || {}).content || JSON.stringify(m.payload), "客服消息");
+            bubble("them", (m.payload.text || {}).content || JSON.stringify(m.payload), "客服消息", true);
           }
         });
         seenMessages = list.length;

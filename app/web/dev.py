@@ -4,30 +4,53 @@ With dev_tools off none of /dev/* is routed (404). With it on:
 - /dev/fake-wechat/  the fake WeChat API + web authorisation (state: app.extensions["fake_wechat"])
 - /dev/fake-faceid   the fake Tencent FaceID API and liveness page (app.extensions["fake_faceid"])
 - /dev/simulator     a browser page that chats with this account as WeChat would: every action is
-                     sent as real signed (and, in compat/safe mode, encrypted) XML to /wechat.
+                     sent as real signed (and, in compat/safe mode, encrypted) XML to /wechat. The
+                     openid typed there is who the H5 pages it opens sign in (/dev/simulator/open),
+                     and the messages sent to it are shown as WeChat shows them; in development
+                     they are kept in [server] dev_state_dir across restarts.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 import secrets
 import time
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import xmltodict
-from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from wechatpy.crypto import WeChatCrypto
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.config import Settings
 from app.devtools.fake_faceid import FakeFaceIdState, create_fake_faceid_blueprint
-from app.devtools.fake_wechat import FakeWeChatState, create_fake_wechat_blueprint
+from app.devtools.fake_wechat import SIGNED_IN_COOKIE, FakeWeChatState, create_fake_wechat_blueprint
+from app.services.notify import template_fields
 from app.web.bodylimit import body_limit
+from app.web.h5.session import OPENID_KEY
 from menus import build_menu
 
 DEFAULT_OPENID = "o-simulator-0001"
 ACCOUNT = "gh_simulator"
 MAX_QR_BYTES = 5 * 1024 * 1024
+FAKE_WECHAT_AT = "/dev/fake-wechat"
+_OPENID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _sequence = itertools.count(int(time.time()))
 
 bp = Blueprint("simulator", __name__, url_prefix="/dev/simulator")
@@ -36,13 +59,21 @@ bp = Blueprint("simulator", __name__, url_prefix="/dev/simulator")
 def register(app: Flask) -> None:
     """Mount the fakes (one state per app, readable by tests) and the simulator."""
     settings: Settings = app.config["SETTINGS"]
-    wechat_state = FakeWeChatState(app_id=settings.wechat.app_id, app_secret=settings.wechat.app_secret)
+    wechat_state = FakeWeChatState(app_id=settings.wechat.app_id, app_secret=settings.wechat.app_secret,
+                                   current_openid=DEFAULT_OPENID, template_fields=template_fields(settings),
+                                   saved_to=_saved_state(settings))
     faceid_state = FakeFaceIdState(secret_id=settings.faceid.secret_id, secret_key=settings.faceid.secret_key)
     app.extensions["fake_wechat"] = wechat_state
     app.extensions["fake_faceid"] = faceid_state
-    app.register_blueprint(create_fake_wechat_blueprint(wechat_state), url_prefix="/dev/fake-wechat")
+    app.register_blueprint(create_fake_wechat_blueprint(wechat_state), url_prefix=FAKE_WECHAT_AT)
     app.register_blueprint(create_fake_faceid_blueprint(faceid_state), url_prefix="/dev/fake-faceid")
     app.register_blueprint(bp)
+
+
+def _saved_state(settings: Settings) -> Path | None:
+    """Where the fake WeChat keeps its messages: only for the development server (tests stay in memory)."""
+    folder = settings.server.dev_state_dir
+    return Path(folder) / "fake-wechat.json" if settings.server.env == "development" and folder else None
 
 
 @bp.get("")
@@ -66,6 +97,24 @@ def send() -> Response | tuple[Response, int]:
     body = _xml(openid, msg_type, fields)
     status, answer = _post(current_app.config["SETTINGS"], body)
     return jsonify(status=status, replies=_replies(current_app.config["SETTINGS"], answer))
+
+
+@bp.get("/open")
+def open_as_user() -> BaseResponse:
+    """Open one of our pages as the simulator's user, as WeChat's browser would: H5 pages sign in
+    afresh through the fake authorisation page, which signs in the openid kept in its cookie."""
+    openid, target = request.args.get("openid", ""), urlsplit(request.args.get("next", ""))
+    path = target.path + (f"?{target.query}" if target.query else "")
+    # Only a path on this site: another host's name is dropped, and "/\\host" (a browser reads "//host") refused.
+    if not _OPENID.fullmatch(openid) or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        abort(400)
+    session.pop(OPENID_KEY, None)  # whoever this browser was signed in as before
+    # The cookie is per browser; the fallback serves a browser that reaches the fake on another host name.
+    current_app.extensions["fake_wechat"].set_current_openid(openid)
+    where = url_for("h5.my", dev="1", next=path) if path.startswith("/h5/") else path
+    response = redirect(where)
+    response.set_cookie(SIGNED_IN_COOKIE, openid, path=FAKE_WECHAT_AT, httponly=True, samesite="Lax")
+    return response
 
 
 @bp.post("/decode")

@@ -44,7 +44,8 @@ def live_settings(base: str, tmp: Path, database_url: str | None = None) -> Sett
     """Settings for a served app whose fakes are mounted on the same server (SQLite unless told)."""
     return replace(
         Settings(),
-        server={"env": "development", "base_url": base, "dev_tools": True},
+        server={"env": "development", "base_url": base, "dev_tools": True,
+                "dev_state_dir": str(tmp / "dev")},
         database={"url": database_url or f"sqlite:///{tmp / 'live.sqlite3'}"},
         signing={"key_dir": str(tmp / "keys")},
         wechat={"api_base_url": f"{base}/dev/fake-wechat/", "oauth_base_url": f"{base}/dev/fake-wechat/"},

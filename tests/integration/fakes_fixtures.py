@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 import redis
 
-from app.config import FaceIdSettings, WechatSettings
+from app.config import FaceIdSettings, Settings, WechatSettings, replace
 from app.devtools.fake_faceid import FakeFaceIdState, create_fake_faceid_app
 from app.devtools.fake_wechat import FakeWeChatState, create_fake_wechat_app
 from app.devtools.loopback import LoopbackServer, serve_in_thread
@@ -85,6 +85,12 @@ def wechat_settings(fake_wechat: FakeWeChat) -> WechatSettings:
     base = fake_wechat.server.url + "/"
     return dataclasses.replace(WechatSettings(), app_id=APP_ID, app_secret=APP_SECRET, api_base_url=base,
                                oauth_base_url=base, use_stable_token=True, timeout=0.5)
+
+
+def talking_to(settings: Settings, fake: WechatSettings, **wechat: object) -> Settings:
+    """`settings` whose WeChat client talks to the loopback fake (1 s timeout), with `wechat` changes."""
+    return replace(settings, wechat={"app_id": fake.app_id, "app_secret": fake.app_secret,
+                                     "api_base_url": fake.api_base_url, "timeout": 1.0, **wechat})
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from app.clock import FixedClock
-from app.config import Settings, WechatSettings, replace
+from app.config import Settings, WechatSettings
 from app.services.notify import backoff, template_data
 from app.storage.models import ManualReviewRequest, Notification
-from tests.integration.fakes_fixtures import FakeWeChat, fake_wechat, wechat_settings  # noqa: F401
+from tests.integration.fakes_fixtures import FakeWeChat, fake_wechat, talking_to, wechat_settings  # noqa: F401
 from tests.integration.review_fixtures import (
     Holder,
     csrf_from,
@@ -33,9 +33,7 @@ CUSTOM = "/cgi-bin/message/custom/send"
 @pytest.fixture
 def settings(settings: Settings, wechat_settings: WechatSettings) -> Settings:  # noqa: F811
     """The app talks to the loopback fake WeChat."""
-    return replace(settings, wechat={"app_id": wechat_settings.app_id, "app_secret": wechat_settings.app_secret,
-                                     "api_base_url": wechat_settings.api_base_url, "timeout": 1.0,
-                                     "review_template_id": "tpl-review-result"})
+    return talking_to(settings, wechat_settings, review_template_id="tpl-review-result")
 
 
 @pytest.fixture

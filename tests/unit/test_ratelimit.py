@@ -66,3 +66,18 @@ def test_a_subject_refused_by_an_earlier_rule_is_not_counted_by_the_later_ones()
     for name in ["李四", "王五", "赵六"]:
         assert ratelimit.check(store, NOON, Hit(sender, "o-spray"), Hit(number, "n", name)).rule is sender
     assert ratelimit.check(store, NOON, Hit(sender, "o-holder"), Hit(number, "n", "本人")) is None
+
+
+def test_spent_reads_a_counter_without_counting() -> None:
+    store, rule = MemoryStore(), Rule("guess:ip", limit=3, window=3600)
+    hit = Hit(rule, "10.0.0.1")
+    assert ratelimit.spent(store, NOON, hit) is None  # nothing counted yet, and reading counts nothing
+    for _ in range(2):
+        ratelimit.check(store, NOON, hit)
+    assert ratelimit.spent(store, NOON, hit) is None  # 2 of 3 used
+    ratelimit.check(store, NOON, hit)
+    refusal = ratelimit.spent(store, NOON, hit)
+    assert refusal is not None and refusal.rule == rule and refusal.minutes == 60
+    assert ratelimit.spent(store, NOON + timedelta(hours=1), hit) is None  # the next window starts afresh
+    with pytest.raises(ValueError, match="counters only"):
+        ratelimit.spent(store, NOON, Hit(Rule("pairs", 1, 60, distinct=True), "x"))

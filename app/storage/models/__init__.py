@@ -6,6 +6,7 @@ from app.storage.models.audit import AuditEntry
 from app.storage.models.calendar import CalendarYear
 from app.storage.models.certificates import Certificate, CertificateChange, Photo, RenewalReview
 from app.storage.models.imports import ImportRun
+from app.storage.models.notices import CertificateNotice, SharedCopy, SharedCopyView
 from app.storage.models.people import Person
 from app.storage.models.preferences import HolderPreference
 from app.storage.models.reviews import ManualReviewRequest, Notification, ReviewPhoto, Staff
@@ -18,6 +19,7 @@ __all__ = [
     "Certificate",
     "CertificateAction",
     "CertificateChange",
+    "CertificateNotice",
     "CorrectionRequest",
     "DownloadLog",
     "FaceAttempt",
@@ -31,6 +33,8 @@ __all__ = [
     "RecoveryCode",
     "RenewalReview",
     "ReviewPhoto",
+    "SharedCopy",
+    "SharedCopyView",
     "Staff",
     "StaffSession",
     "VerificationCount",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.storage.db import Base
@@ -26,6 +26,8 @@ class WechatUser(Base):
     verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     verified_method: Mapped[str | None] = mapped_column(String(16))  # face | manual
     bound_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Reminders (published, expiring, review due) for the bound holder; turned off and on in 我的证书.
+    reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

@@ -52,6 +52,9 @@ class Certificate(Base):
         # Leading person_id: also the index for "the holder's certificates" and the foreign key.
         UniqueConstraint("person_id", "identity", "version", name="uq_cert_identity_version"),
         Index("ix_cert_no", "cert_no_hash"),
+        # The reminder job looks certificates up by the day they expire or their exam was passed.
+        Index("ix_cert_valid_until", "valid_until"),
+        Index("ix_cert_exam_passed", "exam_passed_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,7 +103,7 @@ class RenewalReview(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), index=True)
-    due_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date, index=True)  # the reminder job's look-up
     done_date: Mapped[date | None] = mapped_column(Date)
 
     certificate: Mapped[Certificate] = relationship(back_populates="reviews")

@@ -36,4 +36,12 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-from app.web.h5 import certs, corrections, face, prefs, signin  # noqa: E402,F401 - they add routes to `bp`
+from app.web.h5 import (  # noqa: E402,F401 - they add routes to `bp`
+    certs,
+    corrections,
+    face,
+    prefs,
+    reminders,
+    shares,
+    signin,
+)

@@ -55,7 +55,7 @@ def own(public_id: str) -> Found:
     return found
 
 
-def _published(found: Found) -> Found:
+def published(found: Found) -> Found:
     """Files and live codes exist only once the certificate is published."""
     if found.status.code == StatusCode.UNPUBLISHED:
         abort(404)
@@ -95,7 +95,7 @@ def cert_detail(public_id: str) -> str:
 @require_wechat_user
 def cert_image(public_id: str) -> Response:
     """The e-certificate image shown on the detail page (logged as a view)."""
-    return _file(_published(own(public_id)), "png", "view", attachment=False)
+    return _file(published(own(public_id)), "png", "view", attachment=False)
 
 
 @bp.get("/my/cert/<public_id>/download.<fmt>")
@@ -104,7 +104,7 @@ def cert_download(public_id: str, fmt: str) -> Response:
     """Download the image or the PDF; every download is logged."""
     if fmt not in FORMATS:
         abort(404)
-    return _file(_published(own(public_id)), fmt, "download", attachment=True)
+    return _file(published(own(public_id)), fmt, "download", attachment=True)
 
 
 def _file(found: Found, fmt: str, purpose: str, attachment: bool) -> Response:
@@ -124,7 +124,7 @@ def _file(found: Found, fmt: str, purpose: str, attachment: bool) -> Response:
 @require_wechat_user
 def cert_live(public_id: str) -> str:
     """亮证: a live QR code for an inspector, refreshed every minute by the page."""
-    found = _published(own(public_id))
+    found = published(own(public_id))
     return render_template("h5/live.html", found=found, kind=KIND_LABELS[found.certificate.kind],
                            code_url=url_for("h5.cert_live_code", public_id=public_id),
                            refresh_seconds=LIVE_REFRESH_SECONDS)
@@ -134,7 +134,7 @@ def cert_live(public_id: str) -> str:
 @require_wechat_user
 def cert_live_code(public_id: str) -> BaseResponse:
     """A fresh live code as JSON: the QR as a PNG data URL, the server's time, when to refresh."""
-    found = _published(own(public_id))
+    found = published(own(public_id))
     now = deps.clock().now()
     _text, png, expires_at = _files().live_qr(deps.db_session(), found.certificate, now)
     return jsonify({"qr_png": "data:image/png;base64," + base64.b64encode(png).decode(),

@@ -11,6 +11,9 @@ rows fall into batches, on how many validation workers run, or on whether anythi
   the same fingerprint changes nothing; a later validity start is a reissue (a new version that
   supersedes the older ones of the same identity only); an earlier one is refused; the same start
   with other values is a correction in place (the previous values are kept in the history).
+- A certificate the authority revoked (撤销) or cancelled (注销) is not changed by an import: that was
+  an administrative act (docs/rules.md), and a new issue after it is checked by an operator in the back
+  office. A suspended (暂扣) one may be corrected or reissued; the writer carries the suspension over.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class Stored:
     version: int
     valid_from: dt.date
     fingerprint: str
+    admin_state: str | None = None  # suspended | revoked | cancelled
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,7 @@ class Decision:
     reason: str = ""
 
 
+ENDED = {"revoked": "撤销", "cancelled": "注销"}  # administrative acts an import does not undo
 PRINT_BITS = 28  # of the fingerprint kept per seen row: a changed row is told from a repeat
 
 
@@ -84,6 +89,9 @@ def decide(existing: Stored | None, incoming: Incoming, seen: Seen | None) -> De
         return Decision(Action.NEW)
     if existing.fingerprint == incoming.fingerprint:
         return Decision(Action.UNCHANGED)
+    if existing.admin_state in ENDED:
+        return Decision(Action.REJECTED, "证书类型", f"该证书已被签发机关{ENDED[existing.admin_state]}，导入不改变它；"
+                        "如已重新考核发证，请业务员在管理后台核实后处理")
     if incoming.valid_from < existing.valid_from:
         return Decision(Action.REJECTED, "有效期开始日期", f"早于系统中的当前版本（第{existing.version}版），未导入")
     if incoming.valid_from > existing.valid_from:

@@ -90,6 +90,9 @@ class _Current(NamedTuple):
     valid_from: date
     version: int
     photo_id: int | None
+    admin_state: str | None
+    admin_reason: str | None
+    suspended_until: date | None
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,7 @@ class BatchWriter:
         stored = None
         incoming_from = date.min  # read from the record only when there is something to compare with
         if existing is not None:
-            stored = Stored(existing.version, existing.valid_from, existing.fingerprint)
+            stored = Stored(existing.version, existing.valid_from, existing.fingerprint, existing.admin_state)
             incoming_from = prepared.record.valid_from
         decision = decide(stored, Incoming(entry.number, incoming_from, prepared.fingerprint), entry.seen)
         return Planned(entry, decision, existing, photo_id)
@@ -164,8 +167,7 @@ class BatchWriter:
         rows = bulk.select_in(Certificate.__table__, _Current._fields, "person_id",  # type: ignore[arg-type]
                               wanted, current_only=True)
         found = (_Current(*row) for row in rows)
-        return {(c.person_id, c.identity): c if isinstance(c.valid_from, date)  # SQLite gives ISO text
-                else c._replace(valid_from=date.fromisoformat(c.valid_from)) for c in found}
+        return {(c.person_id, c.identity): c if isinstance(c.valid_from, date) else _dated(c) for c in found}
 
     # --- applying a plan --------------------------------------------------------------------------
 
@@ -173,6 +175,7 @@ class BatchWriter:
         """Write new holders, new and reissued versions, and corrections in place."""
         person_ids = self._people(bulk, [item.entry for item in plan], people)
         new_rows: list[tuple[Entry, int | None, int]] = []
+        suspended: list[_Current] = []
         for item in plan:
             action, existing = item.decision.action, item.existing
             if action == Action.NEW:
@@ -180,9 +183,16 @@ class BatchWriter:
             elif action == Action.REISSUED and existing is not None:
                 bulk.session.execute(update(Certificate).where(Certificate.id == existing.id).values(is_current=False))
                 new_rows.append((item.entry, item.photo_id or existing.photo_id, existing.version + 1))
+                if existing.admin_state == "suspended":
+                    suspended.append(existing)
             elif action == Action.UPDATED and existing is not None:
                 self._correct(bulk.session, existing.id, item.entry, item.photo_id)
         self._insert_certificates(bulk, new_rows, person_ids)
+        for old in suspended:  # a reissue does not lift a 暂扣: the new version carries it (rare)
+            bulk.session.execute(update(Certificate).where(
+                Certificate.person_id == old.person_id, Certificate.identity == old.identity,
+                Certificate.is_current.is_(True)).values(admin_state=old.admin_state, admin_reason=old.admin_reason,
+                                                         suspended_until=old.suspended_until))
 
     def _people(self, bulk: BulkSql, entries: list[Entry], known: dict[bytes, tuple[int, str, str]],
                 ) -> dict[bytes, int]:
@@ -239,6 +249,13 @@ class BatchWriter:
         cert.import_run_id, cert.import_row = self.run_id, entry.number
         if record.review_due_date:
             _upsert_review(session, cert, record)
+
+
+def _dated(current: _Current) -> _Current:
+    """SQLite gives dates as ISO text."""
+    until = current.suspended_until
+    return current._replace(valid_from=date.fromisoformat(str(current.valid_from)),
+                            suspended_until=date.fromisoformat(str(until)) if until else None)
 
 
 def _stamps(stamps: tuple[str, str], like: Values) -> Values:

@@ -139,15 +139,20 @@ def _unpublished(s: Situation) -> str:
     return text
 
 
-def situation_of(found: Found, current_version: int | None = None) -> Situation:
-    """The facts of a looked-up certificate, with its authority's phone from the catalogue."""
+def situation_of(found: Found, current_version: int | None = None, with_reason: bool = False) -> Situation:
+    """The facts of a looked-up certificate, with its authority's phone from the catalogue.
+
+    The authority's recorded reason goes only to the holder's own pages (and inspectors'): a reason
+    for 撤销 can be health information (令第30号 Art. 30(二) "身体条件不适合"), which a scanner, an
+    employer or anyone who knows a name and number must not read (PIPL Art. 28).
+    """
     cert, status = found.certificate, found.status
     authority = catalogue().authority(cert.issuing_authority)
     return Situation(status.code, cert.valid_from, cert.valid_until, cert.issuing_authority,
                      authority.phone if authority else None, status.available_on, status.review_due,
-                     cert.admin_reason, cert.suspended_until, current_version)
+                     cert.admin_reason if with_reason else None, cert.suspended_until, current_version)
 
 
-def for_found(found: Found, current_version: int | None = None) -> NextStep | None:
-    """`next_step` for a looked-up certificate."""
-    return next_step(situation_of(found, current_version))
+def for_found(found: Found, current_version: int | None = None, with_reason: bool = False) -> NextStep | None:
+    """`next_step` for a looked-up certificate (`with_reason`: the holder's own page, or an inspector's)."""
+    return next_step(situation_of(found, current_version, with_reason))

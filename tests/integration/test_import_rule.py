@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +110,23 @@ def test_a_holders_items_in_one_file_are_all_new_certificates(app: Flask, tmp_pa
     assert (summary.accepted, summary.rejected) == (3, 0)
     assert sorted(f.certificate.item_code or "" for f in lookup(app, GOOD["证件号码"], "张伟")) == [
         "0101", "0102", "0301"]
+
+
+def test_a_reissue_keeps_a_suspension_and_leaves_a_revoked_certificate_alone(app: Flask, tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    welding = {**GOOD, "作业类别": "焊接与热切割作业", "操作项目": "熔化焊接与热切割作业"}
+    run_import(app, write_csv(tmp_path / "a.csv", [GOOD, welding]))
+    with app.extensions["db"].session() as session:
+        session.execute(update(Certificate).where(Certificate.item_code == "0102").values(
+            admin_state="suspended", admin_reason="违章作业", suspended_until=date(2027, 3, 1)))
+        session.execute(update(Certificate).where(Certificate.item_code == "0201").values(admin_state="revoked"))
+    later = {"有效期开始日期": "2026-03-01", "有效期结束日期": "2032-02-29", "考试合格日期": "2026-02-10",
+             "应复审日期": "", "实际复审日期": ""}
+    report = io.StringIO()
+    summary = run_import(app, write_csv(tmp_path / "b.csv", [{**GOOD, **later}, {**welding, **later}]),
+                         report=report)
+    assert (summary.reissued, summary.rejected) == (1, 1) and "已被签发机关撤销" in report.getvalue()
+    current = {f.certificate.item_code: f for f in lookup(app, GOOD["证件号码"], "张伟")}
+    assert current["0102"].certificate.version == 2 and current["0102"].status.label == "暂扣"
+    assert current["0201"].certificate.version == 1 and current["0201"].status.label == "已撤销"

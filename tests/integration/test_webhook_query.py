@@ -114,8 +114,8 @@ def test_the_reply_and_its_detail_page_say_what_to_do_next_and_whom_to_call(
         client: FlaskClient, wechat: WeChatServer, holders: dict[str, DemoPerson], index: int) -> None:
     holder = list(holders.values())[index]
     reply = wechat.send_text(f"o-asker-{index}", f"{holder.id_number} {holder.name}").text
-    says_what_to_do(reply, index)
-    says_what_to_do(client.get(LINK.search(reply).group(1)).text, index)  # type: ignore[union-attr]
+    says_what_to_do(reply, index, public=True)
+    says_what_to_do(client.get(LINK.search(reply).group(1)).text, index, public=True)  # type: ignore[union-attr]
 
 
 def test_no_match_is_the_same_answer_whether_or_not_the_number_exists(

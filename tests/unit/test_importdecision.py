@@ -28,6 +28,14 @@ def row(valid_from: date = date(2024, 3, 1), fingerprint: str = PRINT_A, number:
     (STORED, row(date(2027, 3, 1), PRINT_B), None, Action.REISSUED, ""),
     # an earlier validity start than the current version: refused, naming the version
     (STORED, row(date(2020, 3, 1), PRINT_B), None, Action.REJECTED, "早于系统中的当前版本（第2版）"),
+    # revoked or cancelled by the authority: an import does not change it (an unchanged row is fine)
+    (Stored(2, date(2024, 3, 1), PRINT_A, "revoked"), row(date(2027, 3, 1), PRINT_B), None, Action.REJECTED,
+     "已被签发机关撤销"),
+    (Stored(2, date(2024, 3, 1), PRINT_A, "cancelled"), row(fingerprint=PRINT_B), None, Action.REJECTED,
+     "已被签发机关注销"),
+    (Stored(2, date(2024, 3, 1), PRINT_A, "revoked"), row(), None, Action.UNCHANGED, ""),
+    # suspended: corrections and reissues go ahead (the writer carries the suspension over)
+    (Stored(2, date(2024, 3, 1), PRINT_A, "suspended"), row(date(2027, 3, 1), PRINT_B), None, Action.REISSUED, ""),
     # the file named this certificate earlier with the same values: an exact repeat
     (None, row(), Seen(4, short_print(PRINT_A)), Action.REJECTED, "与第4行完全重复"),
     (STORED, row(), Seen(4, short_print(PRINT_A)), Action.REJECTED, "与第4行完全重复"),

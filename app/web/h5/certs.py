@@ -38,7 +38,7 @@ def my_certificates() -> str:
 
 def _summary(found: Found) -> dict[str, Any]:
     """What one row of the list shows."""
-    cert, status, step = found.certificate, found.status, next_steps.for_found(found)
+    cert, status, step = found.certificate, found.status, next_steps.for_found(found, with_reason=True)
     return {"public_id": cert.public_id, "kind": KIND_LABELS[cert.kind],
             "scope": " · ".join(part for part in scope_labels(cert) if part),
             "status": status.label, "code": status.code.value, "valid_until": cert.valid_until.isoformat(),
@@ -86,7 +86,7 @@ def cert_detail(public_id: str) -> str:
     fields = {k: v for k, v in shown.items() if v is not None and not k.isascii() and k not in ("查询日期", "版本")}
     unpublished = found.status.code == StatusCode.UNPUBLISHED
     return render_template("h5/cert.html", found=found, fields=fields, unpublished=unpublished,
-                           step=next_steps.for_found(found), public_id=public_id,
+                           step=next_steps.for_found(found, with_reason=True), public_id=public_id,
                            actions=certificate_admin.holder_actions(deps.db_session(), found.certificate.id),
                            action_labels=certactions.LABELS)
 

@@ -188,7 +188,8 @@ class Reviewer:
         token = _CSRF.search(page.text)
         assert token, "no CSRF token on the request page"
         sent = self.browser.post(f"{self.base}/admin/requests/{number}/decide", allow_redirects=False,
-                                 timeout=PAGE_WAIT, data={"csrf_token": token.group(1), "action": "approve"})
+                                 timeout=PAGE_WAIT, data={"csrf_token": token.group(1), "action": "approve",
+                                       "confirmed": "yes"})
         if sent.status_code == 302:
             self.decided.add(number)
             return "normal", f"approved #{number}"

@@ -90,7 +90,7 @@ class Context:
     official_domain: str
     link: Callable[[list[str]], str]  # signed, short-lived H5 link showing these certificates
     verify_text: Callable[[str], Any] | None = None  # Verifier.verify_text (app.services.verification)
-    count_verdict: Callable[[str], None] | None = None  # counts a verdict's outcome for the dashboard
+    count_verdict: Callable[..., None] | None = None  # (outcome, public_id=…): counts a verdict for the dashboard
     extra: dict[str, Any] = field(default_factory=dict)
     state: str = ""  # the sender's conversation state when the message arrived (set by dispatch)
 

@@ -33,7 +33,7 @@ def scanned(msg: Incoming, ctx: Context) -> Reply:
         return replies.SCAN_UNAVAILABLE
     verdict = ctx.verify_text(text)
     if ctx.count_verdict is not None:
-        ctx.count_verdict(verdict.outcome)
+        ctx.count_verdict(verdict.outcome, public_id=verdict.public_id)
     if verdict.outcome == CERT_NUMBER and verdict.number:
         return _ask_for_name(msg.openid, verdict.number, ctx)
     return render(verdict, ctx)

@@ -19,6 +19,7 @@ from app.services import accounts, audit, registry
 from app.services.certificate_admin import certificate_for
 from app.services.manual_review import visible_to as reviews_visible_to
 from app.services.staff import StaffView
+from app.services.verification_stats import CertificateUsage, certificate_usage
 from app.storage.models import (
     AuditEntry,
     Certificate,
@@ -76,6 +77,7 @@ class Record:
     changes: list[Change]
     actions: list[CertificateAction]
     downloads: dict[str, int]
+    verifications: CertificateUsage
     review_requests: list[ManualReviewRequest]
     corrections: list[CorrectionRequest]
     notifications: list[Notification]
@@ -114,7 +116,8 @@ def record_for(session: Session, staff: StaffView, public_id: str, on: date, tod
     return Record(
         cert, person, on, registry.status_of(session, cert, on), next(s for v, s in statuses if v.id == cert.id),
         statuses, _changes(session, versions, person),
-        actions, _downloads(session, ids), requests, corrections, _notifications(session, openids),
+        actions, _downloads(session, ids), certificate_usage(session, [v.public_id for v in versions]),
+        requests, corrections, _notifications(session, openids),
         _audit(session, versions, person, requests, corrections),
         staff_names(session, {a.proposed_by for a in actions} | {a.decided_by for a in actions}
                     | {r.decided_by for r in requests} | {c.decided_by for c in corrections}), bound)

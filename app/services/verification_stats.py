@@ -1,8 +1,9 @@
 """Verifications counted per day for the dashboard: genuine, forged or not ours, and where from.
 
-Counts only, never personal data: no token, no certificate, no address, no openid. For forged and
-not-ours verdicts the host of the referring page is kept (a look-alike site that links forged codes
-shows up by name); 扫码查询 has no referring page, the channel says where it came from.
+Counts only, never personal data: no token, no address, no openid. For forged and not-ours verdicts the
+host of the referring page is kept (a look-alike site that links forged codes shows up by name); 扫码查询
+has no referring page, the channel says where it came from. A genuine verdict also counts against its
+certificate's public id (`CertificateVerificationCount`), for the back office's certificate page.
 
 Counting must never slow down or break a verification: a /v/ page for a forged code reads nothing
 from the database, and a frozen database must not hold it up. So counts gather in memory (`Tally`)
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 from app.domain import scanurl
 from app.services.verification import EXPIRED_LIVE_CODE, FORGED, GENUINE, KEY_REVOKED, NOT_OURS
 from app.storage.db import Database
-from app.storage.models import VerificationCount
+from app.storage.models import CertificateVerificationCount, VerificationCount
 from app.storage.upsert import add_to
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ MAX_PENDING_KEYS = 2000
 OTHER_SOURCE = "其他"
 
 Key = tuple[date, str, str, str]  # day, channel, verdict class, source
+CertKey = tuple[str, date, str]  # public id, day, channel
 
 
 def verdict_class(outcome: str) -> str | None:
@@ -65,11 +67,13 @@ class Tally:
     def __init__(self, database: Database, interval: float | None = FLUSH_SECONDS) -> None:
         self.database, self.interval = database, interval
         self._counts: Counter[Key] = Counter()
+        self._per_certificate: Counter[CertKey] = Counter()
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
 
-    def count(self, outcome: str, channel: str, day: date, source: str = "") -> None:
-        """Count one verification; the source is kept only for forged and not-ours verdicts."""
+    def count(self, outcome: str, channel: str, day: date, source: str = "", public_id: str | None = None) -> None:
+        """Count one verification; the source is kept only for forged and not-ours verdicts, the
+        certificate's public id only for genuine ones."""
         kind = verdict_class(outcome)
         if kind is None:
             return
@@ -78,6 +82,10 @@ class Tally:
             if key not in self._counts and len(self._counts) >= MAX_PENDING_KEYS:
                 key = (day, channel, kind, OTHER_SOURCE)
             self._counts[key] += 1
+            cert_key = (public_id or "", day, channel)
+            if kind == "genuine" and public_id and (cert_key in self._per_certificate
+                                                    or len(self._per_certificate) < MAX_PENDING_KEYS):
+                self._per_certificate[cert_key] += 1
             self._schedule()
 
     def _schedule(self) -> None:
@@ -91,15 +99,20 @@ class Tally:
         """Write what has gathered; returns how many verifications were written."""
         with self._lock:
             counts, self._counts, self._timer = self._counts, Counter(), None
+            per_certificate, self._per_certificate = self._per_certificate, Counter()
         if not counts:
             return 0
         try:
             with self.database.session() as session:
                 _write(session, counts)
+                for (public_id, day, channel), amount in sorted(per_certificate.items()):
+                    add_to(session, CertificateVerificationCount,
+                           {"public_id": public_id, "day": day, "channel": channel}, "count", amount)
         except Exception:  # the database is away: keep the counts for the next flush
             log.warning("verification counts not written yet (%d kinds); kept for the next try", len(counts))
             with self._lock:
                 self._counts.update(counts)
+                self._per_certificate.update(per_certificate)
                 self._schedule()
             return 0
         return sum(counts.values())
@@ -172,3 +185,26 @@ def sources(session: Session, today: date, days: int = 14, limit: int = 10) -> l
         totals.setdefault((channel, source), Counter())[kind] += int(total or 0)
     found = [Source(channel, source, c["forged"], c["not_ours"]) for (channel, source), c in totals.items()]
     return sorted(found, key=lambda s: (-(s.forged + s.not_ours), s.channel, s.source))[:limit]
+
+
+@dataclass(frozen=True)
+class CertificateUsage:
+    """How often a certificate's codes (every version) were verified as genuine, and when last."""
+
+    by_channel: dict[str, int]
+    last_day: date | None
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_channel.values())
+
+
+def certificate_usage(session: Session, public_ids: Collection[str]) -> CertificateUsage:
+    """Genuine verifications of the given versions' codes, by channel label."""
+    rows = session.execute(select(CertificateVerificationCount.channel, func.sum(CertificateVerificationCount.count),
+                                  func.max(CertificateVerificationCount.day))
+                           .where(CertificateVerificationCount.public_id.in_(list(public_ids)))
+                           .group_by(CertificateVerificationCount.channel)).all()
+    by_channel = {CHANNEL_LABELS.get(channel, channel): int(total or 0) for channel, total, _ in rows}
+    last = max((day for _, _, day in rows if day is not None), default=None)
+    return CertificateUsage(by_channel, last)

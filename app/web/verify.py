@@ -63,7 +63,7 @@ def _verdict(token: str) -> Verdict:
 def _count(verdict: Verdict, channel: str, referrer: str | None) -> None:
     """Count the verification for the dashboard (no personal data; never in the way of the answer)."""
     source = verification_stats.source_of(referrer, deps.verifier().our_hosts)
-    deps.tally().count(verdict.outcome, channel, deps.clock().today(), source)
+    deps.tally().count(verdict.outcome, channel, deps.clock().today(), source, public_id=verdict.public_id)
 
 
 @bp.get("/v/<path:token>")

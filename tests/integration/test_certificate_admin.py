@@ -329,3 +329,17 @@ def test_the_detail_page_shows_status_on_a_chosen_day_and_the_forms_that_apply(
     suspended = certificate_of(keyed_app, showcase[SUSPENDED]).public_id
     html = operator.get(f"/admin/certificates/{suspended}").get_data(as_text=True)
     assert 'id="form-unsuspend"' in html and 'id="form-suspend"' not in html
+
+
+def test_the_detail_page_counts_genuine_verifications_of_the_certificate_by_channel(
+        keyed_app: Flask, valid: str) -> None:
+    operator = staff_client(keyed_app, "cq.operator", "operator")
+    assert "尚无人核验过此证书的二维码" in operator.get(f"/admin/certificates/{valid}").get_data(as_text=True)
+    for _ in range(2):
+        assert verify_page(keyed_app, valid)[0] == "证书真实有效"
+    keyed_app.test_client().post("/api/verify", json={"text": printed_qr(keyed_app, valid)})
+    keyed_app.test_client().get("/V/" + "B" * 150)  # a forgery names no certificate
+    keyed_app.extensions["verification_tally"].flush()
+    html = operator.get(f"/admin/certificates/{valid}").get_data(as_text=True)
+    usage = html.split('id="verifications"')[1].split("</p>")[0]
+    assert "核验为真 3 次" in usage and "核验页面（/v/） 2 次" in usage and "核验接口 1 次" in usage

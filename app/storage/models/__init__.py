@@ -11,7 +11,7 @@ from app.storage.models.people import Person
 from app.storage.models.preferences import HolderPreference
 from app.storage.models.reviews import ManualReviewRequest, Notification, ReviewPhoto, Staff
 from app.storage.models.staffauth import LoginFailure, RecoveryCode, StaffSession
-from app.storage.models.stats import VerificationCount
+from app.storage.models.stats import CertificateVerificationCount, VerificationCount
 
 __all__ = [
     "AuditEntry",
@@ -20,6 +20,7 @@ __all__ = [
     "CertificateAction",
     "CertificateChange",
     "CertificateNotice",
+    "CertificateVerificationCount",
     "CorrectionRequest",
     "DownloadLog",
     "FaceAttempt",

@@ -24,3 +24,18 @@ class VerificationCount(Base):
     verdict: Mapped[str] = mapped_column(String(10), primary_key=True)  # genuine | forged | not_ours
     source: Mapped[str] = mapped_column(String(100), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CertificateVerificationCount(Base):
+    """Genuine verifications of one certificate version's code per China-time day and channel.
+
+    The back office's certificate page shows them (how often a card is checked, and when last). Only
+    genuine verdicts name a certificate; forged and not-ours ones are counted in `verification_counts`.
+    """
+
+    __tablename__ = "certificate_verification_counts"
+
+    public_id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)  # page | api | scan
+    count: Mapped[int] = mapped_column(Integer, default=0)

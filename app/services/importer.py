@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+from array import array
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -166,17 +167,19 @@ def _batches(checked: Iterator[tuple[int, dict[str, Any], Checked]], summary: Im
              report: ReportWriter, size: int) -> Iterator[tuple[list[Entry], int]]:
     """Group valid rows into batches, each with the first earlier row for the same certificate.
 
-    Every certificate the file names is remembered for the whole run (one small int per row, about
-    110 bytes: 110 MB at 1,000,000 rows), so a repeat or a conflict is found wherever it falls.
+    Every certificate the file names is remembered for the whole run (`SeenSlots`: 16 to 32 bytes
+    per certificate, about 34 MB at 1,000,000 rows), so a repeat or a conflict is found wherever it falls.
     """
-    seen: dict[int, int] = {}  # identity slot -> row number << PRINT_BITS | short print
+    seen = SeenSlots()
     batch: list[Entry] = []
     rows = 0
     for number, row, result in checked:
         summary.rows += 1
         rows += 1
         if isinstance(result, Prepared):
-            batch.append(Entry(number, row, result, _remember(seen, number, result)))
+            first = seen.first(result.identity_slot, number << PRINT_BITS | short_print(result.fingerprint))
+            batch.append(Entry(number, row, result, None if first is None
+                               else Seen(first >> PRINT_BITS, first & ((1 << PRINT_BITS) - 1))))
         else:
             summary.rejected += 1
             report.write(result, row)
@@ -187,14 +190,38 @@ def _batches(checked: Iterator[tuple[int, dict[str, Any], Checked]], summary: Im
         yield batch, rows
 
 
-def _remember(seen: dict[int, int], number: int, prepared: Prepared) -> Seen | None:
-    """The first row of this run for the same certificate, remembering this one if it is the first."""
-    slot = prepared.identity_slot
-    first = seen.get(slot)
-    if first is None:
-        seen[slot] = number << PRINT_BITS | short_print(prepared.fingerprint)
+_TOP_BIT, _BUCKET_MASK = 1 << 63, (1 << 17) - 1
+
+
+class SeenSlots:
+    """What a run met: a 60-bit certificate slot -> a packed (row number, short print), never removed.
+
+    The slots are spread over 131,072 flat arrays of 64-bit ints holding key, value, key, value…; a
+    key carries the top bit, which no value has, so `in` and `index` (C loops over a few dozen ints)
+    find keys only. A million certificates cost about 30 MB, where a dict of Python ints cost about
+    110 MB and took the importer past its 300 MB budget (docs/benchmarks.md, "Import of 1,000,000 rows").
+    """
+
+    def __init__(self) -> None:
+        self._buckets: list[array[int] | None] = [None] * (_BUCKET_MASK + 1)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def first(self, slot: int, value: int) -> int | None:
+        """The value kept for `slot`; when the slot is new, keeps `value` and returns None."""
+        key, index = slot | _TOP_BIT, slot & _BUCKET_MASK  # slot: 60 bits, value: 63 (the caller's)
+        bucket = self._buckets[index]
+        if bucket is None:
+            self._buckets[index] = array("Q", (key, value))
+        elif key in bucket:
+            return bucket[bucket.index(key) + 1]
+        else:
+            bucket.append(key)
+            bucket.append(value)
+        self._size += 1
         return None
-    return Seen(first >> PRINT_BITS, first & ((1 << PRINT_BITS) - 1))
 
 
 def _sha256(path: Path) -> str:

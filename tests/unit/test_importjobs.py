@@ -1,0 +1,60 @@
+"""An import job's shown state, pace and time left: pure decisions, table-tested."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from app.domain.importjobs import STALE_AFTER, JobState, Pace, is_finished, pace, percent, shown_state
+from app.web.filters import seconds_text
+
+NOW = datetime(2026, 12, 3, 10, 0, 0)
+
+
+@pytest.mark.parametrize(("state", "beat_ago", "shown"), [
+    ("queued", None, JobState.QUEUED),
+    ("running", timedelta(seconds=5), JobState.RUNNING),
+    ("running", STALE_AFTER, JobState.RUNNING),
+    ("running", STALE_AFTER + timedelta(seconds=1), JobState.FAILED),
+    ("running", None, JobState.FAILED),
+    ("done", timedelta(hours=5), JobState.DONE),
+    ("failed", timedelta(seconds=1), JobState.FAILED),
+])
+def test_a_running_job_whose_heartbeat_stopped_is_shown_as_failed(state: str, beat_ago: timedelta | None,
+                                                                   shown: JobState) -> None:
+    beat = None if beat_ago is None else NOW - beat_ago
+    assert shown_state(state, beat, NOW) is shown
+
+
+def test_only_done_and_failed_jobs_stop_the_page_polling() -> None:
+    assert [s for s in JobState if is_finished(s)] == [JobState.DONE, JobState.FAILED]
+
+
+@pytest.mark.parametrize(("rows", "total", "elapsed", "expected"), [
+    (0, 1000, 10, Pace(None, None)),          # nothing done yet: no speed to speak of
+    (500, 1000, 0, Pace(None, None)),         # no time has passed
+    (500, 1000, 10, Pace(50.0, 10)),          # half done in 10 s: 10 s left
+    (500, None, 10, Pace(50.0, None)),        # no estimate of the total
+    (1200, 1000, 10, Pace(120.0, 0)),         # the estimate was low: never negative
+    (300, 1000, 7, Pace(300 / 7, 16)),
+])
+def test_time_left_is_the_rows_left_at_the_average_speed_so_far(rows: int, total: int | None, elapsed: int,
+                                                                  expected: Pace) -> None:
+    assert pace(rows, total, NOW - timedelta(seconds=elapsed), NOW) == expected
+
+
+def test_without_a_start_time_there_is_no_pace() -> None:
+    assert pace(100, 1000, None, NOW) == Pace(None, None)
+
+
+@pytest.mark.parametrize(("rows", "total", "expected"), [
+    (0, 100, 0), (50, 100, 50), (100, 100, 99), (150, 100, 99), (5, None, None), (5, 0, None)])
+def test_percent_stays_below_100_until_the_job_is_done(rows: int, total: int | None, expected: int | None) -> None:
+    assert percent(rows, total) == expected
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (None, "—"), (0, "0 秒"), (59.6, "1 分 0 秒"), (75, "1 分 15 秒"), (3725, "1 小时 2 分"), (-3, "0 秒")])
+def test_time_left_reads_in_chinese(seconds: float | None, text: str) -> None:
+    assert seconds_text(seconds) == text

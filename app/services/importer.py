@@ -71,6 +71,9 @@ class ImportOptions:
     on_total: Callable[[int | None], None] | None = None
     # The back office imports for one 签发机关: a row of another is rejected (None: every authority).
     authority: str | None = None
+    # The summary to fill as the run goes (a caller that also wants the counts of a run that failed,
+    # or the rows read so far from another thread).
+    summary: ImportSummary | None = None
 
 
 def import_file(path: Path, database: Database, pii: PiiCipher, catalogue: Catalogue,
@@ -90,7 +93,8 @@ def import_source(source: Source, name: str, digest: str, database: Database, pi
                   catalogue: Catalogue, options: ImportOptions | None = None) -> ImportSummary:
     """Import rows from an opened source (a file, or generated demo data)."""
     opts = options or ImportOptions()
-    summary = ImportSummary(warnings=_check_columns(source, opts))
+    summary = opts.summary or ImportSummary()
+    summary.warnings = _check_columns(source, opts)
     if opts.on_total:
         opts.on_total(source.total)
     run_id = None if opts.dry_run else _start_run(database, name, digest)

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import exc as db_errors
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
@@ -83,6 +83,15 @@ def history(session: Session, staff: StaffView, limit: int = HISTORY) -> list[Im
     if not staff.all_authorities:
         query = query.where(ImportJob.authority == staff.authority)
     return list(session.scalars(query))
+
+
+def waiting_count(session: Session, staff: StaffView) -> int:
+    """Jobs of this staff member's scope queued or running (the dashboard's imports card)."""
+    query = select(func.count()).select_from(ImportJob).where(
+        ImportJob.state.in_((JobState.QUEUED.value, JobState.RUNNING.value)))
+    if not staff.all_authorities:
+        query = query.where(ImportJob.authority == staff.authority)
+    return int(session.scalar(query) or 0)
 
 
 def report_csv(job: ImportJob, pii: PiiCipher) -> bytes | None:

@@ -26,7 +26,7 @@ def seconds_text(seconds: float | None) -> str:
     """`3 分 20 秒`-style Chinese text for a short span (an import's time left); "—" while unknown."""
     if seconds is None:
         return "—"
-    whole = max(int(round(seconds)), 0)
+    whole = max(round(seconds), 0)
     hours, minutes, secs = whole // 3600, whole % 3600 // 60, whole % 60
     if hours:
         return f"{hours} 小时 {minutes} 分"

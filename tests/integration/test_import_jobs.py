@@ -114,7 +114,7 @@ def test_the_waiting_file_is_encrypted_at_rest(app: Flask, operator: FlaskClient
     assert response.status_code == 302
     (stored,) = uploads_left(settings)
     sealed = stored.read_bytes()
-    assert "11010519491231002X".encode() not in sealed and "张伟".encode("gbk") not in sealed
+    assert b"11010519491231002X" not in sealed and "张伟".encode("gbk") not in sealed
     assert "姓名".encode("gbk") not in sealed and len(sealed) > len(content)
     page = operator.get(response.headers["Location"]).get_data(as_text=True)
     assert "排队中" in page

@@ -22,8 +22,9 @@ class JobState(StrEnum):
 
 STATE_LABELS = {JobState.QUEUED: "排队中", JobState.RUNNING: "正在导入", JobState.DONE: "已完成",
                 JobState.FAILED: "失败"}
-# The runner beats every HEARTBEAT_SECONDS; a few missed beats (a long commit, a busy machine) are not death.
-HEARTBEAT_SECONDS = 10
+# The runner beats (and reports the rows read) every HEARTBEAT_SECONDS; many missed beats (a long commit,
+# a busy machine) are not yet death.
+HEARTBEAT_SECONDS = 2
 STALE_AFTER = timedelta(seconds=90)
 # A worker that died left whatever batches it had committed: the page says so.
 DIED = "导入进程意外中断（超过90秒没有响应），已导入的批次已保存；重新导入同一文件时，已导入的行计为“未变”。"

@@ -58,3 +58,15 @@ def test_percent_stays_below_100_until_the_job_is_done(rows: int, total: int | N
     (None, "—"), (0, "0 秒"), (59.6, "1 分 0 秒"), (75, "1 分 15 秒"), (3725, "1 小时 2 分"), (-3, "0 秒")])
 def test_time_left_reads_in_chinese(seconds: float | None, text: str) -> None:
     assert seconds_text(seconds) == text
+
+
+def test_the_stored_report_is_excel_friendly_and_cut_at_a_whole_line() -> None:
+    from app.services.importjobs import MAX_REPORT_BYTES, bounded_report
+
+    small = bounded_report("行号,列,原因\r\n2,证件号码,校验位错误\r\n")
+    assert small.startswith(b"\xef\xbb\xbf") and small.decode("utf-8-sig").endswith("校验位错误\r\n")
+    line = "3,姓名," + "很长的原因" * 40 + "\r\n"
+    big = bounded_report("行号,列,原因\r\n" + line * (MAX_REPORT_BYTES // len(line.encode()) + 10))
+    text = big.decode("utf-8-sig")
+    assert len(big) <= MAX_REPORT_BYTES + 200 and text.endswith("其余行未列出（被拒绝的总行数见导入摘要）\r\n")
+    assert all(row == "" or row.startswith(("行号", "3,", ",,报告")) for row in text.split("\r\n"))

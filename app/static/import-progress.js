@@ -20,7 +20,7 @@
   function render(view) {
     text("job-state", view.label);
     text("job-rows", String(view.rows_done));
-    if (view.rows_total) { text("job-total", String(view.rows_total)); show("job-total", true); }
+    if (view.rows_total) { text("job-total", String(view.rows_total)); show("job-of", true); }
     text("job-rate", view.rate);
     text("job-left", view.time_left);
     var bar = document.getElementById("job-bar");

@@ -193,3 +193,20 @@ def test_a_worker_that_died_leaves_the_run_failed_with_its_batches_kept(app: Fla
         assert job is not None and job.state == "failed" and job.stored_name is None
     assert uploads_left(settings) == []
     assert "已导入的批次已保存" in operator.get(url).get_data(as_text=True)
+
+
+def test_an_xlsx_export_is_read_back_from_its_sealed_copy(app: Flask, operator: FlaskClient) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    headers = list(GOOD)
+    sheet.append(headers)
+    for row in (GOOD, SECOND):
+        sheet.append([row[h] for h in headers])
+    content = io.BytesIO()
+    book.save(content)
+    job = finished_job(app, operator, upload(operator, content.getvalue(), name="导出.xlsx"))
+    assert job["state"] == "done" and job["counts"]["accepted"] == 2 and job["report_url"] is None
+    assert lookup(app, "510102198506152015", "李四")

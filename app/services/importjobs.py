@@ -29,6 +29,7 @@ from app.clock import Clock
 from app.domain.catalogue import Catalogue
 from app.domain.importjobs import DIED, HEARTBEAT_SECONDS, STALE_AFTER, JobState
 from app.domain.pii import PiiCipher
+from app.domain.staffpolicy import ALL_AUTHORITIES
 from app.services import audit
 from app.services.importer import ImportOptions, ImportSummary, import_opened
 from app.services.importsource import ImportRefused
@@ -44,7 +45,7 @@ MAX_REPORT_BYTES = 8 * 1024 * 1024
 REPORT_CUT = "\r\n,,报告超过8MB，其余行未列出（被拒绝的总行数见导入摘要）\r\n"
 HISTORY = 50
 DATABASE_LOST = "数据库连接中断，已导入的批次已保存。请在数据库恢复后重新导入同一文件，已导入的行会计为“未变”。"
-SEALED_DAMAGED = "上传的文件在等待期间损坏或无法解密，未导入任何数据，请重新上传"
+SEALED_DAMAGED = "上传的文件在等待期间丢失、损坏或无法解密，未导入任何数据，请重新上传"
 INTERNAL = "导入时发生内部错误（{kind}），已导入的批次已保存；请联系系统管理员"
 
 
@@ -151,12 +152,14 @@ def run(runner: Runner, job_id: int) -> JobState | None:
                             on_total=beat.total, authority=None if job.all_authorities else job.authority)
     beat.start()
     try:
-        path = runner.upload_dir / (job.stored_name or "")
+        if job.stored_name is None:
+            raise FileNotFoundError("the upload was deleted before its run")
+        path = runner.upload_dir / job.stored_name
         import_opened(lambda: open_sealed(runner.pii, path), job.file_name, job.file_sha256, runner.database,
                       runner.pii, runner.catalogue, options)
     except ImportRefused as exc:
         state, error = JobState.FAILED, exc.message
-    except SealedFileError:
+    except (SealedFileError, FileNotFoundError):
         state, error = JobState.FAILED, SEALED_DAMAGED
     except (db_errors.OperationalError, db_errors.InterfaceError):
         state, error = JobState.FAILED, DATABASE_LOST
@@ -179,7 +182,7 @@ class _Claimed:
 
     @property
     def all_authorities(self) -> bool:
-        return self.authority == "*"
+        return self.authority == ALL_AUTHORITIES
 
 
 def _claim(runner: Runner, job_id: int) -> _Claimed | None:

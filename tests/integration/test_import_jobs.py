@@ -86,6 +86,7 @@ def test_an_operator_uploads_a_gbk_export_and_gets_counts_and_a_report(app: Flas
     reasons = " ".join(line[2] for line in lines[1:])
     assert "校验位" in reasons and "不能导入其他签发机关的证书" in reasons
     assert uploads_left(settings) == []  # the export is deleted when the run ends
+    assert "去导入数据" in operator.get("/admin/").get_data(as_text=True)  # the dashboard's imports card
     history = operator.get("/admin/imports").get_data(as_text=True)
     assert "export.csv" in history and "cq.operator" in history and 'id="import-history"' in history
     with app.extensions["db"].session() as session:

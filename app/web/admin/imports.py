@@ -25,6 +25,7 @@ from app.web import deps
 from app.web.admin import bp
 from app.web.admin.auth import current_staff, roles_required
 from app.web.bodylimit import body_limit
+from app.web.errors import render_error
 from app.web.filters import duration_text, seconds_text
 from app.web.uploads import FORM_OVERHEAD, sealed, sealed_uploads
 
@@ -96,8 +97,6 @@ def _upload_too_large(error: RequestEntityTooLarge) -> Any:
     """An upload over the cap is refused before it is read: say the limit in Chinese on the import page."""
     if request.endpoint == "admin.upload_import" and current_staff() is not None:
         return _page(_too_large(), 413)
-    from app.web.errors import render_error
-
     return render_error(413)
 
 

@@ -147,10 +147,19 @@ def run(runner: Runner, job_id: int) -> JobState | None:
         return None
     summary, report = ImportSummary(), io.StringIO()
     beat = _Heartbeat(runner, job_id, summary)
-    state, error = JobState.DONE, None
     options = ImportOptions(dry_run=job.dry_run, report=report, workers=runner.workers, summary=summary,
                             on_total=beat.total, authority=None if job.all_authorities else job.authority)
     beat.start()
+    try:
+        state, error = _import(runner, job_id, job, options)
+    finally:
+        beat.stop()
+    _finish(runner, job_id, summary, state, error, report.getvalue())
+    return state
+
+
+def _import(runner: Runner, job_id: int, job: _Claimed, options: ImportOptions) -> tuple[JobState, str | None]:
+    """The importer's run over the sealed upload; a failure as the Chinese sentence the page shows."""
     try:
         if job.stored_name is None:
             raise FileNotFoundError("the upload was deleted before its run")
@@ -158,18 +167,15 @@ def run(runner: Runner, job_id: int) -> JobState | None:
         import_opened(lambda: open_sealed(runner.pii, path), job.file_name, job.file_sha256, runner.database,
                       runner.pii, runner.catalogue, options)
     except ImportRefused as exc:
-        state, error = JobState.FAILED, exc.message
+        return JobState.FAILED, exc.message
     except (SealedFileError, FileNotFoundError):
-        state, error = JobState.FAILED, SEALED_DAMAGED
+        return JobState.FAILED, SEALED_DAMAGED
     except (db_errors.OperationalError, db_errors.InterfaceError):
-        state, error = JobState.FAILED, DATABASE_LOST
+        return JobState.FAILED, DATABASE_LOST
     except Exception as exc:  # a bug: the page says so, the log has the traceback
         log.exception("import job %s failed", job_id)
-        state, error = JobState.FAILED, INTERNAL.format(kind=type(exc).__name__)
-    finally:
-        beat.stop()
-    _finish(runner, job_id, summary, state, error, report.getvalue())
-    return state
+        return JobState.FAILED, INTERNAL.format(kind=type(exc).__name__)
+    return JobState.DONE, None
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,16 @@ def shown_state(state: str, heartbeat: datetime | None, now: datetime,
     return current
 
 
+# A job still queued after this long is waiting for a worker that is not running: the page says so.
+QUEUE_WAIT = timedelta(seconds=60)
+NO_WORKER = "仍在排队：请确认后台导入进程（flask worker）正在运行。"
+
+
+def waits_for_a_worker(state: JobState, created: datetime, now: datetime) -> bool:
+    """Whether a queued job has waited longer than a running worker would have let it."""
+    return state is JobState.QUEUED and now - created > QUEUE_WAIT
+
+
 def is_finished(state: JobState) -> bool:
     """Whether the job will change no more (the page stops polling)."""
     return state in (JobState.DONE, JobState.FAILED)

@@ -19,6 +19,7 @@
 
   function render(view) {
     text("job-state", view.label);
+    text("job-note", view.note || "");
     text("job-rows", String(view.rows_done));
     if (view.rows_total) { text("job-total", String(view.rows_total)); show("job-of", true); }
     text("job-rate", view.rate);

@@ -118,7 +118,10 @@ def test_the_waiting_file_is_encrypted_at_rest(app: Flask, operator: FlaskClient
     assert b"11010519491231002X" not in sealed and "张伟".encode("gbk") not in sealed
     assert "姓名".encode("gbk") not in sealed and len(sealed) > len(content)
     page = operator.get(response.headers["Location"]).get_data(as_text=True)
-    assert "排队中" in page
+    assert "排队中" in page and "flask worker" not in page
+    app.extensions["clock"].moment += timedelta(minutes=5)  # nobody took it: the worker is not running
+    later = operator.get(response.headers["Location"]).get_data(as_text=True)
+    assert "请确认后台导入进程（flask worker）正在运行" in later
 
 
 def test_an_upload_over_the_cap_is_refused_in_chinese(app: Flask, client: FlaskClient, settings: Settings,

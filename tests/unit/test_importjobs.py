@@ -6,7 +6,17 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from app.domain.importjobs import STALE_AFTER, JobState, Pace, is_finished, pace, percent, shown_state
+from app.domain.importjobs import (
+    QUEUE_WAIT,
+    STALE_AFTER,
+    JobState,
+    Pace,
+    is_finished,
+    pace,
+    percent,
+    shown_state,
+    waits_for_a_worker,
+)
 from app.web.filters import seconds_text
 
 NOW = datetime(2026, 12, 3, 10, 0, 0)
@@ -70,3 +80,14 @@ def test_the_stored_report_is_excel_friendly_and_cut_at_a_whole_line() -> None:
     text = big.decode("utf-8-sig")
     assert len(big) <= MAX_REPORT_BYTES + 200 and text.endswith("其余行未列出（被拒绝的总行数见导入摘要）\r\n")
     assert all(row == "" or row.startswith(("行号", "3,", ",,报告")) for row in text.split("\r\n"))
+
+
+@pytest.mark.parametrize(("state", "waited", "expected"), [
+    (JobState.QUEUED, timedelta(seconds=5), False),
+    (JobState.QUEUED, QUEUE_WAIT + timedelta(seconds=1), True),
+    (JobState.RUNNING, timedelta(hours=1), False),
+    (JobState.DONE, timedelta(hours=1), False),
+])
+def test_a_job_queued_too_long_says_the_worker_may_not_be_running(state: JobState, waited: timedelta,
+                                                                   expected: bool) -> None:
+    assert waits_for_a_worker(state, NOW - waited, NOW) is expected

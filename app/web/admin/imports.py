@@ -16,7 +16,17 @@ from flask import Response, abort, current_app, jsonify, redirect, render_templa
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.domain.importjobs import DIED, STATE_LABELS, JobState, is_finished, pace, percent, shown_state
+from app.domain.importjobs import (
+    DIED,
+    NO_WORKER,
+    STATE_LABELS,
+    JobState,
+    is_finished,
+    pace,
+    percent,
+    shown_state,
+    waits_for_a_worker,
+)
 from app.services import importjobs
 from app.services.timeutil import utc_naive
 from app.storage.models import ImportJob
@@ -126,6 +136,7 @@ class JobView:
     duration: str
     error: str | None
     died: bool
+    note: str | None
     counts: dict[str, int]
     report_url: str | None
 
@@ -147,6 +158,7 @@ def _view(job: ImportJob, now: datetime | None = None) -> JobView:
         rate=f"{speed.rows_per_second:.0f} 行/秒" if speed and speed.rows_per_second else "—",
         time_left=seconds_text(speed.seconds_left if speed else None),
         duration=_duration(elapsed), error=DIED if died else job.error, died=died or job.error == DIED,
+        note=NO_WORKER if waits_for_a_worker(state, job.created_at, moment) else None,
         counts=counts,
         report_url=url_for("admin.import_report", job_id=job.id) if job.report_enc is not None else None)
 

@@ -119,6 +119,14 @@ class ReviewSettings:
 
 
 @dataclass(frozen=True)
+class ImportSettings:
+    # Uploaded exports wait here, sealed (encrypted), until their import ends; `flask worker` must see the
+    # same folder (same host, or a shared mount).
+    upload_dir: str = "var/imports"
+    max_upload_mb: int = 300
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -128,6 +136,7 @@ class Settings:
     wechat: WechatSettings = field(default_factory=WechatSettings)
     faceid: FaceIdSettings = field(default_factory=FaceIdSettings)
     review: ReviewSettings = field(default_factory=ReviewSettings)
+    imports: ImportSettings = field(default_factory=ImportSettings)
 
     @property
     def is_production(self) -> bool:
@@ -233,6 +242,8 @@ def validate(settings: Settings) -> None:
         if not _get(settings, dotted) > 0:
             raise ConfigError(f"config: {dotted} must be a number of seconds above 0")
     _validate_limits(settings)
+    if not 1 <= settings.imports.max_upload_mb <= 2048:
+        raise ConfigError("config: imports.max_upload_mb must be between 1 and 2048")
     if settings.is_production:
         _validate_production(settings)
 

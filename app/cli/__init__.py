@@ -23,3 +23,6 @@ def register_cli(app: Flask) -> None:
 
     keys.register(app)
     verify.register(app)
+    from app.cli import worker  # the import jobs started in the back office
+
+    app.cli.add_command(worker.worker_command)

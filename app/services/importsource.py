@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import functools
+import io
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -50,24 +53,35 @@ class Source:
     encoding: str
 
 
-def open_source(path: Path) -> Source:
-    """Open a CSV or XLSX file by its content (not its name)."""
-    if not path.is_file():
-        raise ImportRefused(f"文件不存在：{path}")
-    with path.open("rb") as fh:
+# Opens the file's bytes afresh each call: a path's `open("rb")`, or a sealed upload's reader
+# (app.storage.sealedfile), which must be seekable for XLSX.
+Opener = Callable[[], BinaryIO]
+
+
+def open_source(path: Path, opener: Opener | None = None) -> Source:
+    """Open a CSV or XLSX file by its content (not its name); `opener` reads it from elsewhere than `path`."""
+    if opener is None:
+        if not path.is_file():
+            raise ImportRefused(f"文件不存在：{path}")
+        opener = functools.partial(_open_binary, path)
+    with opener() as fh:
         magic = fh.read(4)
     if magic.startswith(b"PK"):
-        return _open_xlsx(path)
-    return _open_csv(path)
+        return _open_xlsx(opener)
+    return _open_csv(opener)
 
 
-def detect_encoding(path: Path) -> tuple[str, int]:
+def _open_binary(path: Path) -> BinaryIO:
+    return path.open("rb")
+
+
+def detect_encoding(opener: Opener) -> tuple[str, int]:
     """Decode the whole file once (streamed) to choose UTF-8 or GB18030; also count lines."""
     for encoding in ("utf-8-sig", "gb18030"):
         decoder = codecs.getincrementaldecoder(encoding)()
         lines = 0
         try:
-            with path.open("rb") as fh:
+            with opener() as fh:
                 while chunk := fh.read(_CHUNK):
                     if b"\x00" in chunk:
                         raise ImportRefused("文件含有二进制内容，不是CSV文本或XLSX表格")
@@ -80,10 +94,10 @@ def detect_encoding(path: Path) -> tuple[str, int]:
     raise ImportRefused("无法识别文件编码：请另存为 UTF-8 或 GBK 编码的CSV")
 
 
-def _open_csv(path: Path) -> Source:
-    encoding, lines = detect_encoding(path)
+def _open_csv(opener: Opener) -> Source:
+    encoding, lines = detect_encoding(opener)
     _refuse_if(too_many_rows(lines, MAX_CSV_ROWS))
-    fh = path.open("r", encoding=encoding, newline="")
+    fh = io.TextIOWrapper(opener(), encoding=encoding, newline="")
     reader = csv.reader(fh)
     records = _csv_records(reader)
     try:
@@ -144,31 +158,35 @@ def _row_dict(columns: list[str], cells: Sequence[Cell]) -> dict[str, Cell]:
     return row
 
 
-def check_archive(path: Path) -> None:
+def check_archive(opener: Opener) -> None:
     """Refuse an XLSX archive whose declared sizes or compression ratios are out of bounds."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with opener() as fh, zipfile.ZipFile(fh) as archive:
             members = [Member(i.filename, i.file_size, i.compress_size) for i in archive.infolist()]
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise ImportRefused(BROKEN_XLSX) from exc
     _refuse_if(archive_problem(members))
 
 
-def _open_xlsx(path: Path) -> Source:
-    check_archive(path)
+def _open_xlsx(opener: Opener) -> Source:
+    check_archive(opener)
     try:
         # data_only=False: formula cells come back as "=..." so they can be refused, not trusted.
-        book = load_workbook(path, read_only=True, data_only=False)
+        # A read-only workbook reads the file until it is closed; a file object given to it stays ours to close.
+        raw = opener()
+        book = load_workbook(raw, read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raw.close()
         raise ImportRefused(BROKEN_XLSX) from exc
+    close = functools.partial(_close_book, book, raw)
     sheet = book.worksheets[0]
     if sheet.max_row and sheet.max_row > MAX_XLSX_ROWS:  # the sheet's own <dimension>, when it has one
-        book.close()
+        close()
         _refuse_if(too_many_rows(sheet.max_row, MAX_XLSX_ROWS))
-    values = _xlsx_rows(book, sheet.iter_rows(values_only=True))
+    values = _xlsx_rows(close, sheet.iter_rows(values_only=True))
     first = next(((number, cells) for number, cells in values if any(c not in (None, "") for c in cells)), None)
     if first is None:
-        book.close()
+        close()
         raise ImportRefused("表格为空：没有表头")
     number, headers = first
     total = (sheet.max_row - number) if sheet.max_row else None
@@ -180,12 +198,12 @@ def _open_xlsx(path: Path) -> Source:
                 if any(c not in (None, "") for c in cells):
                     yield line, _row_dict(columns, cells)
         finally:
-            book.close()
+            close()
 
     return Source(columns, rows(), total, "xlsx")
 
 
-def _xlsx_rows(book: Any, values: Iterator[tuple[Cell, ...]]) -> Iterator[tuple[int, tuple[Cell, ...]]]:
+def _xlsx_rows(close: Callable[[], None], values: Iterator[tuple[Cell, ...]]) -> Iterator[tuple[int, tuple[Cell, ...]]]:
     """Numbered rows of the sheet; past Excel's row or cell limits, or a damaged part, the file is refused."""
     number = 0
     try:
@@ -194,8 +212,13 @@ def _xlsx_rows(book: Any, values: Iterator[tuple[Cell, ...]]) -> Iterator[tuple[
             _refuse_if(too_many_rows(number, MAX_XLSX_ROWS) or long_cell(number, cells))
             yield number, cells
     except ImportRefused:
-        book.close()
+        close()
         raise
     except (zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:  # a part fails its CRC or does not parse
-        book.close()
+        close()
         raise ImportRefused(f"第{number + 1}行附近XLSX文件已损坏") from exc
+
+
+def _close_book(book: Any, raw: BinaryIO) -> None:
+    with contextlib.closing(raw):
+        book.close()

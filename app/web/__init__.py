@@ -15,8 +15,9 @@ from flask import Blueprint, Flask
 
 def install(app: Flask) -> None:
     """Install what every request needs, whichever blueprints are registered."""
-    from app.web import deps, errors, filters, security
+    from app.web import deps, errors, filters, security, uploads
 
+    app.request_class = uploads.UploadRequest
     deps.init_app(app)
     _verification_tally(app)
     security.init_app(app)

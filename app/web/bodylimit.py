@@ -14,11 +14,15 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import current_app, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import LengthRequired, RequestEntityTooLarge
 from werkzeug.wsgi import get_content_length
 
 # A WeChat push is a few hundred bytes, a form a few kilobytes.
 DEFAULT_BODY_LIMIT = 64 * 1024
+# A body without Content-Length is buffered in memory to be measured: only up to this. A view that
+# takes more (an import's upload, streamed to disk) needs the length up front (411 otherwise);
+# browsers always send it for a form.
+MAX_BUFFERED_BODY = 16 * 1024 * 1024
 _READ = 64 * 1024
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,6 +50,8 @@ def read_unsized_body(environ: dict[str, Any], limit: int) -> None:
     """Buffer a body that has no Content-Length, refusing it (413) once it passes `limit` bytes."""
     if get_content_length(environ) is not None or not environ.get("wsgi.input_terminated"):
         return  # bounded by its Content-Length (werkzeug: 413 when over the limit), or not read at all
+    if limit > MAX_BUFFERED_BODY:
+        raise LengthRequired()
     stream, data = environ["wsgi.input"], bytearray()
     while len(data) <= limit:
         piece = stream.read(min(_READ, limit + 1 - len(data)))

@@ -22,6 +22,17 @@ def duration_text(span: timedelta | None) -> str:
     return f"约 {hours} 小时" + (f" {mins} 分钟" if mins else "") if hours else f"约 {max(mins, 1)} 分钟"
 
 
+def seconds_text(seconds: float | None) -> str:
+    """`3 分 20 秒`-style Chinese text for a short span (an import's time left); "—" while unknown."""
+    if seconds is None:
+        return "—"
+    whole = max(round(seconds), 0)
+    hours, minutes, secs = whole // 3600, whole % 3600 // 60, whole % 60
+    if hours:
+        return f"{hours} 小时 {minutes} 分"
+    return f"{minutes} 分 {secs} 秒" if minutes else f"{secs} 秒"
+
+
 def review_wait_text(span: timedelta | None) -> str:
     """The manual-review status page's sentence on how long a review takes, also before any was decided."""
     if span is None:
@@ -49,3 +60,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(china_text, "china_time")  # stored UTC -> Beijing time text
     app.add_template_filter(duration_text, "duration")
     app.add_template_filter(chat_html, "chat_html")
+    app.add_template_filter(seconds_text, "seconds")

@@ -153,3 +153,10 @@ def test_a_chunked_upload_within_the_limit_is_stored(keyed_app: Flask, served: L
     assert answer.status == 302, answer.body.decode()
     with keyed_app.extensions["db"].session() as session:
         assert session.scalar(sql_select(func.count()).select_from(ManualReviewRequest)) == 1
+
+
+def test_a_chunked_body_for_a_large_upload_is_asked_for_its_length_not_buffered(served: LoopbackServer) -> None:
+    """An import's upload may be 300 MB: without Content-Length it would have to be held in memory to be measured."""
+    answer = post_chunked(served, "/admin/imports", b"--B\r\n" + b"x" * MB,
+                          {"Content-Type": "multipart/form-data; boundary=B"})
+    assert answer.status == 411 and "上传请求没有说明内容大小" in answer.body.decode()

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.corrections import DEADLINE_WORKDAYS, FIELDS
 from app.domain.deadlines import LABELS, REVIEW_WORKDAYS, DeadlineState
-from app.services import corrections, manual_review, review_stats, verification_stats
+from app.services import corrections, importjobs, manual_review, review_stats, verification_stats
 from app.services.calendar import current_calendar
 from app.services.calendar_coverage import coverage
 from app.services.staff import StaffView
@@ -106,7 +106,8 @@ def imports_card(ctx: CardContext) -> Card | None:
     if not ctx.staff.has("operator", "admin"):
         return None
     runs, totals = _recent_runs(ctx.session, utc_naive(ctx.now) - timedelta(days=IMPORT_DAYS))
-    return Card("admin/cards/_imports.html", {"runs": runs, "totals": totals, "days": IMPORT_DAYS})
+    return Card("admin/cards/_imports.html", {"runs": runs, "totals": totals, "days": IMPORT_DAYS,
+                                              "waiting": importjobs.waiting_count(ctx.session, ctx.staff)})
 
 
 def calendar_card(ctx: CardContext) -> Card:

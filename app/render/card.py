@@ -132,6 +132,12 @@ def draw_status_stamp(canvas: Canvas, label: str) -> None:
 def draw_card(canvas: Canvas, view: CertificateView, qr_text: str, watermark: str | None = None,
               annotation: marks.Annotation | None = None) -> None:
     """Everything on top of the background; the QR code last, so no mark ever covers it."""
+    draw_fields(canvas, view, qr_text)
+    draw_top(canvas, qr_text, watermark, annotation)
+
+
+def draw_fields(canvas: Canvas, view: CertificateView, qr_text: str) -> None:
+    """Values, photo, footer, seal and status stamp: all that stays the same from one download to the next."""
     for i, (_, value) in enumerate(rows(view)):
         _draw_value(canvas, view.kind, i, value)
     box = PHOTO_BOX
@@ -140,6 +146,10 @@ def draw_card(canvas: Canvas, view: CertificateView, qr_text: str, watermark: st
     _footer(canvas, view, qr_text)
     if view.stamp:
         draw_status_stamp(canvas, view.stamp)
+
+
+def draw_top(canvas: Canvas, qr_text: str, watermark: str | None, annotation: marks.Annotation | None) -> None:
+    """The marks, then the QR code over them: the part that changes with each download."""
     draw_marks(canvas, qr_text, watermark, annotation)
     canvas.qr(qr_box(qr_text)[:2], qr_text, QR_MAX)
 
@@ -169,4 +179,4 @@ def render_png(view: CertificateView, qr_text: str, watermark: str | None,
     return out.getvalue()
 
 
-__all__ = ["draw_card", "draw_marks", "qr_box", "qr_image", "render_image", "render_png"]
+__all__ = ["draw_card", "draw_fields", "draw_marks", "draw_top", "qr_box", "qr_image", "render_image", "render_png"]

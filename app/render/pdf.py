@@ -12,14 +12,15 @@ import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+import pikepdf
 from fpdf import FPDF
 from PIL import Image
 
 from app.render import marks
 from app.render.canvas import RGB, Box, Point, text_origin
-from app.render.card import draw_card, qr_box
+from app.render.card import draw_fields, draw_top, qr_box
 from app.render.certificate import HEIGHT, WIDTH, CertificateView, draw_background
-from app.render.fonts import font_file
+from app.render.pdf_fonts import face_for
 from app.render.qr import qr_matrix, qr_module
 from app.render.seal import BOTTOM_TEXT, SEAL_OPACITY, SEAL_RED, seal_shape
 
@@ -39,12 +40,12 @@ class PdfCanvas:
     def _xy(self, x: float, y: float) -> tuple[float, float]:
         return x + OFFSET[0], y + OFFSET[1]
 
-    def _font(self, role: str, size: float) -> None:
-        if role not in self._fonts:
-            path, index = font_file(role)
-            self.pdf.add_font(role, "", path, collection_font_number=index)
-            self._fonts.add(role)
-        self.pdf.set_font(role, size=size * PT_PER_PX)
+    def _font(self, role: str, size: float, text: str) -> None:
+        face = face_for(role, text)
+        if face.family not in self._fonts:
+            self.pdf.add_font(face.family, "", face.path, collection_font_number=face.index)
+            self._fonts.add(face.family)
+        self.pdf.set_font(face.family, size=size * PT_PER_PX)
 
     def line(self, points: Sequence[Point], color: RGB, width: float) -> None:
         self.pdf.set_draw_color(*color)
@@ -74,7 +75,7 @@ class PdfCanvas:
 
     def text(self, xy: Point, text: str, role: str, size: int, color: RGB, anchor: str = "lm",
              angle: float = 0.0, opacity: float = 1.0) -> None:
-        self._font(role, size)
+        self._font(role, size, text)
         self.pdf.set_text_color(*color)
         x, y = self._xy(*text_origin(xy, text, role, size, anchor))
         with self._turned(angle, self._xy(*xy)), self.pdf.local_context(fill_opacity=opacity):
@@ -135,27 +136,55 @@ class PdfCanvas:
                     self._tile_line((cx, cy), dy, line, strength)
 
     def _tile_line(self, centre: Point, dy: float, line: str, strength: float) -> None:
-        self._font("sans", marks.TILE_FONT)
+        self._font("sans", marks.TILE_FONT, line)
         self.pdf.set_text_color(*marks.WATERMARK_INK)
         x, y = self._xy(*text_origin((centre[0], centre[1] + dy), line, "sans", marks.TILE_FONT, "mm"))
         with self.pdf.rotation(marks.TILE_ANGLE, *self._xy(*centre)), self.pdf.local_context(fill_opacity=strength):
             self.pdf.text(x, y, line)
 
 
-def render_pdf(view: CertificateView, qr_text: str, watermark: str | None,
-               annotation: marks.Annotation | None = None) -> bytes:
-    """The certificate as a one-page A4 PDF with selectable text."""
+def _document(title: str) -> tuple[FPDF, PdfCanvas]:
+    """An empty A4 page in card pixels."""
     pdf = FPDF(unit=PT_PER_PX, format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margin(0)
-    pdf.set_title(view.title)
+    pdf.set_title(title)
     pdf.set_creator("ecert")
     pdf.add_page()
-    canvas = PdfCanvas(pdf)
+    return pdf, PdfCanvas(pdf)
+
+
+def render_pdf_base(view: CertificateView, qr_text: str) -> bytes:
+    """The page without its marks and QR code: all that one certificate version's downloads share."""
+    pdf, canvas = _document(view.title)
     draw_background(canvas, view.kind, view.title)
-    draw_card(canvas, view, qr_text, watermark, annotation)
+    draw_fields(canvas, view, qr_text)
     canvas.text((A4_PX[0] / 2 - OFFSET[0], HEIGHT + 40), PRINT_NOTE, "sans", 22, (120, 120, 120), anchor="mm")
     return bytes(pdf.output())
 
 
-__all__ = ["qr_box", "render_pdf"]
+def stamp_pdf(base: bytes, qr_text: str, watermark: str | None, annotation: marks.Annotation | None = None,
+              ) -> bytes:
+    """A base page with this download's watermark (or a copy's annotation) and the QR code laid over it.
+
+    Only the marks are drawn (~0.1 s less than the page, and one small font); qpdf places them on the
+    page as a form XObject, so the base's text, fonts and photo are copied, not drawn again.
+    """
+    pdf, canvas = _document("")
+    draw_top(canvas, qr_text, watermark, annotation)
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(base)) as page, pikepdf.open(io.BytesIO(bytes(pdf.output()))) as top:
+        marks_form = top.pages[0].as_form_xobject()
+        del marks_form.Group  # as an isolated group, poppler antialiases the QR modules' shared edges apart
+        page.pages[0].add_overlay(page.copy_foreign(marks_form))
+        page.save(out)
+    return out.getvalue()
+
+
+def render_pdf(view: CertificateView, qr_text: str, watermark: str | None,
+               annotation: marks.Annotation | None = None) -> bytes:
+    """The certificate as a one-page A4 PDF with selectable text."""
+    return stamp_pdf(render_pdf_base(view, qr_text), qr_text, watermark, annotation)
+
+
+__all__ = ["qr_box", "render_pdf", "render_pdf_base", "stamp_pdf"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 
 import pikepdf
 from fpdf import FPDF
@@ -18,7 +19,7 @@ from PIL import Image
 
 from app.render import marks
 from app.render.canvas import RGB, Box, Point, text_origin
-from app.render.card import draw_fields, draw_top, qr_box
+from app.render.card import draw_fields, draw_marks, draw_qr, qr_box
 from app.render.certificate import HEIGHT, WIDTH, CertificateView, draw_background
 from app.render.pdf_fonts import face_for
 from app.render.qr import qr_matrix, qr_module
@@ -28,6 +29,7 @@ DPI = 150
 PT_PER_PX = 72 / DPI
 A4_PX = (1240, 1754)  # 210 x 297 mm at 150 dpi
 OFFSET = ((A4_PX[0] - WIDTH) / 2, (A4_PX[1] - HEIGHT) / 2 - 20)
+NO_BOX: Box = (0, 0, 0, 0)
 PRINT_NOTE = "打印件 · 真伪与状态以扫码核验结果为准"
 
 
@@ -155,36 +157,51 @@ def _document(title: str) -> tuple[FPDF, PdfCanvas]:
 
 
 def render_pdf_base(view: CertificateView, qr_text: str) -> bytes:
-    """The page without its marks and QR code: all that one certificate version's downloads share."""
+    """What all downloads of one certificate version share, as two pages to lay over each other: the page
+    without its marks, then the QR code alone (it goes over the marks)."""
     pdf, canvas = _document(view.title)
     draw_background(canvas, view.kind, view.title)
     draw_fields(canvas, view, qr_text)
     canvas.text((A4_PX[0] / 2 - OFFSET[0], HEIGHT + 40), PRINT_NOTE, "sans", 22, (120, 120, 120), anchor="mm")
+    pdf.add_page()
+    draw_qr(canvas, qr_text)
     return bytes(pdf.output())
 
 
-def stamp_pdf(base: bytes, qr_text: str, watermark: str | None, annotation: marks.Annotation | None = None,
-              ) -> bytes:
-    """A base page with this download's watermark (or a copy's annotation) and the QR code laid over it.
-
-    Only the marks are drawn (~0.1 s less than the page, and one small font); qpdf places them on the
-    page as a form XObject, so the base's text, fonts and photo are copied, not drawn again.
-    """
+@lru_cache(maxsize=4)
+def marks_pdf(watermark: str | None, annotation: marks.Annotation | None) -> bytes:
+    """The marks alone on a page: the same for every certificate downloaded in one minute. The QR code
+    is laid over them, so the PDF needs no keep-clear box."""
     pdf, canvas = _document("")
-    draw_top(canvas, qr_text, watermark, annotation)
+    draw_marks(canvas, NO_BOX, watermark, annotation)
+    return bytes(pdf.output())
+
+
+def stamp_pdf(base: bytes, watermark: str | None, annotation: marks.Annotation | None = None) -> bytes:
+    """A base from render_pdf_base with this download's marks and then its QR code laid over its page.
+
+    qpdf places each as a form XObject: nothing on the page is drawn or subset again (~10 ms, against
+    more than a second to draw the page with its fonts).
+    """
     out = io.BytesIO()
-    with pikepdf.open(io.BytesIO(base)) as page, pikepdf.open(io.BytesIO(bytes(pdf.output()))) as top:
-        marks_form = top.pages[0].as_form_xobject()
-        del marks_form.Group  # as an isolated group, poppler antialiases the QR modules' shared edges apart
-        page.pages[0].add_overlay(page.copy_foreign(marks_form))
-        page.save(out)
+    with pikepdf.open(io.BytesIO(base)) as doc, pikepdf.open(io.BytesIO(marks_pdf(watermark, annotation))) as top:
+        page, qr_page = doc.pages
+        _lay_over(page, doc.copy_foreign(top.pages[0].as_form_xobject()))
+        _lay_over(page, qr_page.as_form_xobject())
+        del doc.pages[1]
+        doc.save(out)
     return out.getvalue()
+
+
+def _lay_over(page: pikepdf.Page, form: pikepdf.Object) -> None:
+    del form.Group  # as an isolated group, poppler antialiases the QR modules' shared edges apart
+    page.add_overlay(form, None)
 
 
 def render_pdf(view: CertificateView, qr_text: str, watermark: str | None,
                annotation: marks.Annotation | None = None) -> bytes:
     """The certificate as a one-page A4 PDF with selectable text."""
-    return stamp_pdf(render_pdf_base(view, qr_text), qr_text, watermark, annotation)
+    return stamp_pdf(render_pdf_base(view, qr_text), watermark, annotation)
 
 
-__all__ = ["qr_box", "render_pdf", "render_pdf_base", "stamp_pdf"]
+__all__ = ["marks_pdf", "qr_box", "render_pdf", "render_pdf_base", "stamp_pdf"]

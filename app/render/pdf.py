@@ -194,7 +194,7 @@ def stamp_pdf(base: bytes, watermark: str | None, annotation: marks.Annotation |
 
 
 def _lay_over(page: pikepdf.Page, form: pikepdf.Object) -> None:
-    del form.Group  # as an isolated group, poppler antialiases the QR modules' shared edges apart
+    del form.Group  # painted straight onto the page as in one pass (as a group, poppler split QR module edges)
     page.add_overlay(form, None)
 
 

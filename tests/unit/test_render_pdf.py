@@ -13,6 +13,7 @@ import pikepdf
 import pytest
 from PIL import Image, ImageChops
 
+from app.render import pdf_fonts
 from app.render.card import draw_card
 from app.render.certificate import HEIGHT, draw_background
 from app.render.fonts import font_file
@@ -29,6 +30,7 @@ POPPLER = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-u
     ("sans", "发证日期　2026-06-01", False),
     ("sans", "状态：已撤销（生成时）", False),
     ("sans", WATERMARK, False),
+    ("sans", "提供给重庆长江化工有限公司 · 2027-03-01前有效", False),  # a copy's annotation: the hanzi base
     ("serif_bold", SPECIAL_OPS.title, False),
     ("sans_bold", "电子证照专用章", False),
     ("sans_bold", RARE_NAME, True),
@@ -38,6 +40,24 @@ POPPLER = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-u
 def test_text_outside_the_base_font_is_set_in_the_full_face(role: str, text: str, full: bool) -> None:
     face = face_for(role, text)
     assert ((face.path, face.index) == font_file(role)) is full
+
+
+def test_a_base_is_cut_once_then_read_from_the_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cuts: list[str] = []
+    cut = pdf_fonts.cut_base
+    monkeypatch.setattr(pdf_fonts, "cut_base", lambda role, tier, target: cuts.append(tier) or cut(role, tier, target))
+    for _process in range(2):
+        face = pdf_fonts.BaseFonts(tmp_path).covering("serif_bold", SPECIAL_OPS.title)
+        assert face is not None and Path(face.path).parent == tmp_path
+    assert cuts == ["layout"]
+
+
+def test_a_cache_folder_that_cannot_be_written_falls_back_to_a_private_one(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    fonts = pdf_fonts.BaseFonts(blocker / "fonts")  # its private folder lives as long as it does
+    face = fonts.covering("serif_bold", "电子证照")
+    assert face is not None and Path(face.path).is_file() and not face.path.startswith(str(blocker))
 
 
 def _poppler(tool: str, pdf: bytes, *args: str) -> bytes:

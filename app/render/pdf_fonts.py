@@ -4,9 +4,10 @@ fpdf2 parses the face it is given for every document (cmap and widths of every g
 Noto CJK face) and subsets it again when writing (~0.5 s); both scale with the glyphs in the file.
 Each role therefore has a base font cut from its face: the characters the layout always prints
 (labels, titles, status words, digits, ASCII) and, for the bold values (names, authorities,
-employers), the 3,755 common hanzi of GB 2312 level 1. A run of text whose every character the base
-maps is set in the base; any other run (a rare name such as 李䶮 or 𠮷) is set in the full face, so
-no glyph is ever missing that the face has. The outlines are the face's own: the page looks the same.
+employers) and a copy's annotation, the 3,755 common hanzi of GB 2312 level 1. A run of text whose
+every character a base maps is set in the smallest such base; any other run (a rare name such as
+李䶮 or 𠮷) is set in the full face, so no glyph is ever missing that the face has. The outlines are
+the face's own: the page looks the same.
 
 Cutting a base takes seconds (~1 s small, ~7 s with the hanzi), so a base is written once per
 machine to a cache folder under a name derived from the face file and the characters, and read
@@ -39,7 +40,14 @@ COMMON_TEXT = "".join((
     "中华人民共和国特种作业操作证安全生产知识和管理能力考核合格证男女",
     "仅供持证人查看签发机关使用下载打印件真伪与状态以扫码核验结果为准本证书",  # marks and notes
 ))
-CACHE = Path.home() / ".cache" / "ecert" / "pdf-fonts"
+
+
+def cache_folder() -> Path | None:
+    """~/.cache/ecert/pdf-fonts, or None when the process has no home (then every base is private)."""
+    try:
+        return Path.home() / ".cache" / "ecert" / "pdf-fonts"
+    except RuntimeError:
+        return None
 
 
 def gb2312_level1() -> str:
@@ -92,7 +100,7 @@ def cut_base(role: str, tier: str, target: Path) -> None:
 class BaseFonts:
     """Each base's path and the code points it maps, looked up once per process."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path | None) -> None:
         self._lock, self._folder = threading.Lock(), folder
         self._private: tempfile.TemporaryDirectory[str] | None = None
         self._found: dict[tuple[str, str], tuple[str, frozenset[int]]] = {}
@@ -109,8 +117,10 @@ class BaseFonts:
         return None
 
     def _load(self, role: str, tier: str) -> tuple[str, frozenset[int]]:
-        target = self._folder / base_name(role, tier)
         try:
+            if self._folder is None:
+                raise FileNotFoundError("no cache folder")
+            target = self._folder / base_name(role, tier)
             if not target.exists():
                 self._folder.mkdir(parents=True, exist_ok=True)
                 cut_base(role, tier, target)
@@ -128,7 +138,7 @@ def _mapped(path: Path) -> frozenset[int]:
         return frozenset(font.getBestCmap())
 
 
-_BASES = BaseFonts(CACHE)
+_BASES = BaseFonts(cache_folder())
 
 
 @lru_cache(maxsize=8)

@@ -4,6 +4,10 @@ fpdf2 embeds a subset of the CFF-flavoured Noto Sans/Serif CJK (a CIDFontType0C 
 shows emb yes, sub yes), so the text can be selected, searched and printed sharp; the QR code and
 the seal are vector paths; only the photo is an image. One card pixel is one unit here, 1/150 inch,
 so the card is 183 mm wide on the page as before.
+
+Speed (docs/certificate-layout.md, "PDF speed"): text is set in small base fonts where they cover it
+(pdf_fonts), and a download does not redraw the page: render_pdf_base draws what every download of a
+certificate version shares, stamp_pdf lays the minute's marks and the QR code over it.
 """
 
 from __future__ import annotations
@@ -180,8 +184,8 @@ def marks_pdf(watermark: str | None, annotation: marks.Annotation | None) -> byt
 def stamp_pdf(base: bytes, watermark: str | None, annotation: marks.Annotation | None = None) -> bytes:
     """A base from render_pdf_base with this download's marks and then its QR code laid over its page.
 
-    qpdf places each as a form XObject: nothing on the page is drawn or subset again (~10 ms, against
-    more than a second to draw the page with its fonts).
+    qpdf places each as a form XObject: nothing on the page is drawn or subset again (~20 ms, against
+    about a second to draw the page with its fonts).
     """
     out = io.BytesIO()
     with pikepdf.open(io.BytesIO(base)) as doc, pikepdf.open(io.BytesIO(marks_pdf(watermark, annotation))) as top:

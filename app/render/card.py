@@ -132,6 +132,13 @@ def draw_status_stamp(canvas: Canvas, label: str) -> None:
 def draw_card(canvas: Canvas, view: CertificateView, qr_text: str, watermark: str | None = None,
               annotation: marks.Annotation | None = None) -> None:
     """Everything on top of the background; the QR code last, so no mark ever covers it."""
+    draw_fields(canvas, view, qr_text)
+    draw_marks(canvas, qr_box(qr_text), watermark, annotation)
+    draw_qr(canvas, qr_text)
+
+
+def draw_fields(canvas: Canvas, view: CertificateView, qr_text: str) -> None:
+    """Values, photo, footer, seal and status stamp: what every download of a certificate version shares."""
     for i, (_, value) in enumerate(rows(view)):
         _draw_value(canvas, view.kind, i, value)
     box = PHOTO_BOX
@@ -140,17 +147,20 @@ def draw_card(canvas: Canvas, view: CertificateView, qr_text: str, watermark: st
     _footer(canvas, view, qr_text)
     if view.stamp:
         draw_status_stamp(canvas, view.stamp)
-    draw_marks(canvas, qr_text, watermark, annotation)
-    canvas.qr(qr_box(qr_text)[:2], qr_text, QR_MAX)
 
 
-def draw_marks(canvas: Canvas, qr_text: str, watermark: str | None, annotation: marks.Annotation | None) -> None:
+def draw_marks(canvas: Canvas, keep_clear: Box, watermark: str | None, annotation: marks.Annotation | None) -> None:
     """The download watermark, or a shared copy's annotation (stronger, and its note in full)."""
     if annotation is not None:
         canvas.text((WIDTH / 2, ANNOTATION_Y), annotation.note(), "sans_bold", 24, INK, anchor="mm")
-        canvas.watermark(annotation.lines(), qr_box(qr_text), marks.ANNOTATION_STRENGTH)
+        canvas.watermark(annotation.lines(), keep_clear, marks.ANNOTATION_STRENGTH)
     elif watermark:
-        canvas.watermark([watermark], qr_box(qr_text), marks.WATERMARK_STRENGTH)
+        canvas.watermark([watermark], keep_clear, marks.WATERMARK_STRENGTH)
+
+
+def draw_qr(canvas: Canvas, qr_text: str) -> None:
+    """The printed QR code with its white quiet zone, over anything drawn before it."""
+    canvas.qr(qr_box(qr_text)[:2], qr_text, QR_MAX)
 
 
 def render_image(view: CertificateView, qr_text: str, watermark: str | None,
@@ -169,4 +179,4 @@ def render_png(view: CertificateView, qr_text: str, watermark: str | None,
     return out.getvalue()
 
 
-__all__ = ["draw_card", "draw_marks", "qr_box", "qr_image", "render_image", "render_png"]
+__all__ = ["draw_card", "draw_fields", "draw_marks", "draw_qr", "qr_box", "qr_image", "render_image", "render_png"]

@@ -4,8 +4,10 @@ Callers (the 我的证书 pages, `flask certs render`) use `render_certificate` 
 signing context (key folder, base URL, issuer) comes from the current Flask app.
 
 Caching: the printed token is deterministic per (public id, version, key), so the expensive part of
-a render (drawing the certificate, ~100 ms) is kept in-process as an un-watermarked base image; a
-download only stamps its watermark and encodes (~40 ms). Finished files are kept per watermark text,
+a render (drawing the certificate, ~100 ms for the PNG, ~1 s for the PDF and its fonts) is kept
+in-process as an un-watermarked base, keyed by everything drawn on it (version, corrections, key,
+status): a PNG download only stamps its watermark and encodes (~40 ms), a PDF download lays the
+minute's marks and the QR code over the cached page (~20 ms). Finished files are kept per watermark text,
 which changes once a minute, so repeated downloads within a minute return identical bytes. The cache
 is in process memory on purpose: the files show the full ID number, which must not sit in Redis.
 """
@@ -32,7 +34,7 @@ from app.domain.status import StatusResult
 from app.render.card import qr_box, render_image
 from app.render.certificate import CertificateView
 from app.render.marks import Annotation, draw_watermark
-from app.render.pdf import render_pdf
+from app.render.pdf import marks_pdf, render_pdf_base, stamp_pdf
 from app.render.qr import qr_image
 from app.services.photos import load_photo
 from app.services.presenters import NO_NUMBER, scope_labels
@@ -217,8 +219,9 @@ class _Lru:
             self._weight = 0
 
 
-# Base images are 1080x1600 RGB (~5 MB each); finished files are 0.3-1.5 MB.
+# Base images are 1080x1600 RGB (~5 MB each); finished files are 0.08-1.5 MB.
 BASE_IMAGES = _Lru(16, 96 * 1024 * 1024, lambda image: image.width * image.height * 3)
+BASE_PDFS = _Lru(64, 32 * 1024 * 1024, len)  # 80-300 KB each (fonts subset, the photo)
 FILES = _Lru(256, 64 * 1024 * 1024, len)
 
 
@@ -254,8 +257,8 @@ def render_with(ctx: SigningContext, session: Session, pii: PiiCipher, cert: Cer
     if cached is not None:
         return bytes(cached)
     text = printed_qr_text(ctx, session, pii, cert)
-    if fmt == "pdf":  # vector: drawn whole each time (the fonts are subset for this text)
-        data = render_pdf(certificate_view(session, pii, cert, status), text, watermark, annotation)
+    if fmt == "pdf":  # vector: the cached page with this download's marks laid over it
+        data = stamp_pdf(_pdf_base(base_key, session, pii, cert, status, text), watermark, annotation)
     elif annotation:  # a shared copy: its note and stronger tiles drawn whole, then kept in FILES
         data = _png(render_image(certificate_view(session, pii, cert, status), text, None, annotation))
     else:
@@ -276,7 +279,19 @@ def _watermarked(base_key: tuple[Any, ...], session: Session, pii: PiiCipher, ce
     return image
 
 
+def _pdf_base(base_key: tuple[Any, ...], session: Session, pii: PiiCipher, cert: Certificate,
+              status: StatusResult, text: str) -> bytes:
+    """The cached PDF page (and QR code) without marks, drawn on the first download of its key."""
+    base = BASE_PDFS.get(base_key)
+    if base is None:
+        base = render_pdf_base(certificate_view(session, pii, cert, status), text)
+        BASE_PDFS.put(base_key, base)
+    return bytes(base)
+
+
 def clear_caches() -> None:
     """Forget every cached image and file (tests, benchmarks, after a key rotation)."""
     BASE_IMAGES.clear()
+    BASE_PDFS.clear()
     FILES.clear()
+    marks_pdf.cache_clear()

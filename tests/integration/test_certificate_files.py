@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from datetime import timedelta
 
+import pikepdf
 import pytest
 import zxingcpp
 from flask import Flask
@@ -75,7 +76,9 @@ def test_a_second_download_in_the_same_minute_returns_identical_bytes(
 
 def test_the_pdf_is_an_a4_document(keyed_app: Flask, showcase: list[DemoPerson], clock: FixedClock) -> None:
     pdf = render(keyed_app, showcase[VALID], "pdf", clock.now())
-    assert pdf.startswith(b"%PDF") and b"/MediaBox [0 0 595.28 841.89]" in pdf  # A4 in points
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        [page] = document.pages  # one page: the base's QR code page is laid over it, not printed
+        assert [float(v) for v in page.mediabox] == [0, 0, 595.28, 841.89]  # A4 in points
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -109,6 +112,30 @@ def test_a_status_change_is_drawn_on_the_next_render(
     after = render(keyed_app, showcase[VALID], "png", clock.now())
     assert after != before
     assert verdict_of(keyed_app, qr_texts(after)[0]) == "证书真实，但已暂扣"
+
+
+def test_a_status_change_redraws_the_cached_pdf_page_within_the_same_minute(
+        keyed_app: Flask, showcase: list[DemoPerson], clock: FixedClock) -> None:
+    before = pdf_text(render(keyed_app, showcase[VALID], "pdf", clock.now()))
+    cert = certificate_of(keyed_app, showcase[VALID])
+    with keyed_app.extensions["db"].session() as session, session.begin():
+        session.execute(update(Certificate).where(Certificate.id == cert.id).values(admin_state="suspended"))
+    after = pdf_text(render(keyed_app, showcase[VALID], "pdf", clock.now() + timedelta(seconds=10)))
+    assert "不能作为有效证件使用" not in before and "状态：有效" in before
+    assert "本证书暂扣，不能作为有效证件使用" in after.replace("\n", "") and "状态：暂扣" in after
+
+
+def test_a_new_minute_reuses_the_pdf_page_and_names_its_own_minute(
+        keyed_app: Flask, showcase: list[DemoPerson], clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn: list[str] = []
+    draw = certificate_files.render_pdf_base
+    monkeypatch.setattr(certificate_files, "render_pdf_base", lambda view, text: drawn.append(text) or draw(view, text))
+    first = render(keyed_app, showcase[VALID], "pdf", clock.now())
+    later = render(keyed_app, showcase[VALID], "pdf", clock.now() + timedelta(minutes=1))
+    assert len(drawn) == 1  # the page was drawn once; the new minute only laid its marks over it
+    raw = subprocess.run(["pdftotext", "-raw", "-", "-"], input=later, capture_output=True, check=True).stdout
+    assert f"{clock.now() + timedelta(minutes=1):%Y-%m-%d %H:%M}" in raw.decode()
+    assert showcase[VALID].name in pdf_text(later) and later != first
 
 
 def test_an_unknown_format_is_refused(keyed_app: Flask, showcase: list[DemoPerson], clock: FixedClock) -> None:

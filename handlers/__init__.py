@@ -173,6 +173,6 @@ router = Router()
 
 def default_router() -> Router:
     """The application's router with every feature module registered."""
-    from handlers import events, query, scan  # noqa: F401  (registration happens at import)
+    from handlers import events, inspector, query, scan  # noqa: F401  (registration happens at import)
 
     return router

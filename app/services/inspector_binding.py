@@ -92,7 +92,7 @@ def redeem(db: Session, store: KVStore, pii: PiiCipher, openid: str, code: str, 
     if other is not None and other.id != staff.id:
         return Outcome(TAKEN)
     staff.wechat_openid, staff.wechat_bound_at = openid, utc_naive(now)
-    audit.record(db, f"openid:{openid}", "inspector.bind", audit.staff_actor(staff.username), {}, now)
+    audit.record(db, audit.staff_actor(staff.username), "inspector.bind", f"openid:{openid}", {"via": "wechat"}, now)
     return Outcome(BOUND, staff.username)
 
 

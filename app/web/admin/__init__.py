@@ -29,6 +29,7 @@ from app.web.admin import (  # noqa: E402,F401 - they add routes to `bp`
     certificates,
     corrections,
     dashboard,
+    inspectors,
     layout,
     proposals,
     reveal,

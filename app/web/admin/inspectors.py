@@ -88,7 +88,7 @@ def inspections_export() -> Response:
     """The matching inspections as CSV, streamed."""
     staff, db = current_staff(), deps.db_session()
     assert staff is not None
-    chunks = inspection_log.csv_chunks(db, parse_query(request.args), staff)
+    chunks = deps.streamed(db, inspection_log.csv_chunks(db, parse_query(request.args), staff))
     name = f"inspections-{deps.clock().today().isoformat()}.csv"
     return Response(stream_with_context(chunks), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

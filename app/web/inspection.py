@@ -42,8 +42,8 @@ def _marker() -> str:
 
 
 def public_url(marker: str, token: str) -> str:
-    """The public verdict page of the same code."""
-    return url_for("verify.page", token=token) if marker == BASE64URL_SEGMENT else f"/V/{token}"
+    """The public verdict page of the same code (/v/ base64url or /V/ base32, as it came)."""
+    return f"/{marker}/{token}"
 
 
 def may_sign_in() -> bool:

@@ -206,3 +206,13 @@ def test_a_disabled_inspector_is_anonymous_again(code_app: Flask, holders: list[
         staff.active = False
     html = open_code(worker(INSPECTOR_OPENID), path_of(printed_text(code_app, holders[VALID]))).get_data(as_text=True)
     assert holders[VALID].name not in html and _rows(code_app) == []
+
+
+def test_the_public_link_of_a_scan_comes_back_to_the_same_page_after_the_silent_sign_in(
+        code_app: Flask, holders: list[DemoPerson], worker: Callable[[str], Worker]) -> None:
+    reply = _chat(code_app).scan("o-passer-by", printed_text(code_app, holders[VALID])).text
+    link = re.search(r'href="http://localhost(/v/[^"]+)"', reply).group(1)  # type: ignore[union-attr]
+    browser = worker("o-passer-by")
+    page = open_code(browser, link)
+    assert page.status_code == 200 and "证书真实有效" in page.get_data(as_text=True)
+    assert browser.client.get(link).status_code == 200  # signed in now: no second trip through WeChat

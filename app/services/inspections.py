@@ -74,10 +74,15 @@ def registry_note(found: registry.Found) -> tuple[str | None, date | None]:
     return note["admin_reason"], date.fromisoformat(until) if until else None
 
 
-def photo_id_of(db: Session, public_id: str) -> int | None:
-    """The registry photo of a certificate version (served only to a bound inspector)."""
+def photo_id_for(db: Session, staff_id: int, public_id: str, today: date) -> int | None:
+    """The registry photo of a certificate version, for an inspector who checked it today (else None:
+    a bound inspector cannot browse photos by public id without scanning the card)."""
     pair = registry.find_with_holder(db, public_id)
-    return pair[0].photo_id if pair else None
+    if pair is None or pair[0].photo_id is None:
+        return None
+    checked = db.scalar(select(Inspection.id).where(Inspection.staff_id == staff_id, Inspection.day == today,
+                                                     Inspection.certificate_id == pair[0].id).limit(1))
+    return pair[0].photo_id if checked is not None else None
 
 
 def _last(db: Session, staff_id: int) -> Inspection | None:

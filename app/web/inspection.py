@@ -60,11 +60,13 @@ def _inspector() -> Staff | None:
 def view(token: str) -> BaseResponse:
     """The inspector view, after a silent WeChat sign-in; anyone else goes to the public page."""
     marker = _marker()
-    if current_openid() is None and not session.get(SIGNIN_TRIED) and may_sign_in():
+    # "signin=0": sign-in failed and this browser keeps no cookie; never loop through WeChat again.
+    gave_up = request.args.get("signin") == "0"
+    if current_openid() is None and not session.get(SIGNIN_TRIED) and not gave_up and may_sign_in():
         return _start_sign_in(inspector_url(marker, token))
     staff = _inspector()
     if staff is None:
-        return redirect(public_url(marker, token))
+        return redirect(public_url(marker, token) + ("?signin=0" if gave_up else ""))
     return _render(staff, token, marker)
 
 
@@ -140,10 +142,11 @@ def _page(verdict: Verdict, details: inspections.InspectorDetails | None, row: I
 @bp.get("/photo/<public_id>")
 def photo(public_id: str) -> Response:
     """The holder's registry photo, for a bound inspector only (a 404 for anyone else), never cached."""
-    if _inspector() is None:
+    staff = _inspector()
+    if staff is None:
         abort(404)
     db = deps.db_session()
-    data = load_photo(db, deps.pii(), inspections.photo_id_of(db, public_id[:24]))
+    data = load_photo(db, deps.pii(), inspections.photo_id_for(db, staff.id, public_id[:24], deps.clock().today()))
     if data is None:
         abort(404)
     response = Response(data, mimetype="image/jpeg")
@@ -156,7 +159,9 @@ def _start_sign_in(back_to: str) -> BaseResponse:
     state = secrets.token_urlsafe(24)
     session[STATE_KEY], session[NEXT_KEY] = state, back_to
     deps.store().set(rediskeys.oauth_state(state), "1", ttl=OAUTH_STATE_TTL)
-    callback = deps.settings().server.base_url.rstrip("/") + url_for("inspection.signed_in")
+    # The way back rides in the callback URL too (checked like the session's): a browser that keeps
+    # no cookie still lands on the code's page, not on a dead end.
+    callback = deps.settings().server.base_url.rstrip("/") + url_for("inspection.signed_in", next=back_to)
     return redirect(deps.wechat_api().oauth_authorize_url(callback, state, scope="snsapi_base"))
 
 
@@ -170,7 +175,8 @@ def _safe_back(path: object) -> str:
 def signed_in() -> BaseResponse:
     """Back from WeChat: the openid signs in; on any failure the page goes on as the public one."""
     state, code = request.args.get("state", ""), request.args.get("code", "")
-    expected, back = session.pop(STATE_KEY, None), _safe_back(session.pop(NEXT_KEY, None))
+    expected = session.pop(STATE_KEY, None)
+    back = _safe_back(session.pop(NEXT_KEY, None) or request.args.get("next"))
     store = deps.store()
     fresh = bool(state) and (store.delete_if_equals(rediskeys.oauth_state(state), "1") or store.degraded)
     openid = None
@@ -181,6 +187,6 @@ def signed_in() -> BaseResponse:
             openid = None
     if openid:
         sign_in(openid)
-    else:
-        session[SIGNIN_TRIED] = True
-    return redirect(back)
+        return redirect(back)
+    session[SIGNIN_TRIED] = True
+    return redirect(back + "?signin=0" if back != "/" else back)

@@ -95,7 +95,7 @@ def page(token: str) -> Response | BaseResponse:
 def _inspector_may_be_here() -> bool:
     openid = current_openid()
     if openid is None:
-        return in_wechat() and not session.get(SIGNIN_TRIED)
+        return in_wechat() and not session.get(SIGNIN_TRIED) and request.args.get("signin") != "0"
     return inspector_binding.inspector_for(deps.db_session(), openid) is not None
 
 

@@ -12,8 +12,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.services.seed import DemoPerson
-from app.storage.models import AuditEntry, Inspection
+from app.storage.models import AuditEntry, Certificate, Inspection
 from tests.integration.h5_fixtures import (  # noqa: F401
+    WECHAT_UA,
     Worker,
     faceid_settings,
     fake_faceid,
@@ -216,3 +217,24 @@ def test_the_public_link_of_a_scan_comes_back_to_the_same_page_after_the_silent_
     page = open_code(browser, link)
     assert page.status_code == 200 and "证书真实有效" in page.get_data(as_text=True)
     assert browser.client.get(link).status_code == 200  # signed in now: no second trip through WeChat
+
+
+def test_a_browser_that_keeps_no_cookie_ends_on_the_public_page_without_looping(
+        code_app: Flask, holders: list[DemoPerson], worker: Callable[[str], Worker]) -> None:
+    browser = worker("o-no-cookies")
+    browser.client = code_app.test_client(use_cookies=False)
+    browser.client.environ_base["HTTP_USER_AGENT"] = WECHAT_UA
+    page = open_code(browser, path_of(printed_text(code_app, holders[VALID])))
+    assert page.status_code == 200 and "证书真实有效" in page.get_data(as_text=True)
+
+
+def test_an_inspector_sees_only_photos_of_certificates_they_checked_today(
+        code_app: Flask, holders: list[DemoPerson], inspector: str, worker: Callable[[str], Worker]) -> None:
+    browser = worker(INSPECTOR_OPENID)
+    html = open_code(browser, path_of(printed_text(code_app, holders[VALID]))).get_data(as_text=True)
+    checked = re.search(r'id="holder-photo" src="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    with code_app.extensions["db"].session() as session:
+        other = session.scalars(select(Certificate.public_id).where(Certificate.photo_id.is_not(None))
+                                .order_by(Certificate.id.desc()).limit(1)).one()
+    assert browser.client.get(checked).status_code == 200
+    assert browser.client.get(f"/inspect/photo/{other}").status_code == 404

@@ -19,6 +19,7 @@ from app.services import certificate_files
 from app.services.registry import find_person
 from app.storage.db import Database
 from app.storage.models import Certificate
+from tests.browser.axe import assert_accessible
 from tests.browser.conftest import WECHAT_UA, LiveServer, serve_app
 from tests.browser.staff_signin import sign_in
 from tests.conftest import _truncate_all
@@ -124,6 +125,7 @@ def test_an_inspector_binds_scans_sees_the_holder_and_a_wrong_id_turns_the_banne
     box = view.locator("#id-check-result").bounding_box()
     assert box is not None and box["y"] + box["height"] <= PHONE["height"]  # in the first screen
     assert view.input_value("input[name=id_number]") == WRONG_ID
+    assert_accessible(view, "the inspector view")
     _shot(view, "inspector-mismatch.png")
 
     bind(app, person_id, "o-holder-valid")
@@ -133,6 +135,7 @@ def test_an_inspector_binds_scans_sees_the_holder_and_a_wrong_id_turns_the_banne
     records = holder.locator("#inspections")
     records.wait_for()
     assert "执法人员 cq.inspector" in records.inner_text() and "不一致" in records.inner_text()
+    assert_accessible(holder, "我的证书 with 查验记录")
 
     admin.goto(f"{served.url}/admin/inspections")
     row = admin.locator("#inspection-rows tbody tr").first

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.domain.idnumber import IdNumberError, normalize_id_number
-from app.domain.inspection import ID_CHECK_LABELS, MATCH, MISMATCH, banner
+from app.domain.inspection import MATCH, MISMATCH, banner
 from app.domain.qrtext import BASE32_SEGMENT, BASE64URL_SEGMENT
 from app.domain.qrtoken import MAX_TEXT_CHARS, id_number_matches
 from app.integrations import rediskeys
@@ -123,14 +123,13 @@ def _id_check(verdict: Verdict, typed: str) -> dict[str, str] | None:
 
 
 def _page(verdict: Verdict, details: inspections.InspectorDetails | None, row: Inspection | None,
-          id_check: dict[str, str] | None,
-          typed: str | None, marker: str, token: str) -> Response:
+          id_check: dict[str, str] | None, typed: str | None, marker: str, token: str) -> Response:
     shown_tone, headline = banner(tone(verdict), verdict.headline, (id_check or {}).get("result"))
     html = render_template(
-        "verify/page.html", verdict=verdict, tone=shown_tone, headline=headline, id_check=id_check,
-        typed=typed or "", official_domain=deps.settings().server.official_domain,
+        "verify/page.html", verdict=verdict, tone=shown_tone, status_tone=tone(verdict), headline=headline,
+        id_check=id_check, typed=typed or "", official_domain=deps.settings().server.official_domain,
         can_check_id=verdict.claims is not None and verdict.outcome == GENUINE, inspector=details,
-        row=row, id_check_labels=ID_CHECK_LABELS, form_action=inspector_url(marker, token),
+        row=row, form_action=inspector_url(marker, token),
         photo_url=url_for("inspection.photo", public_id=details.public_id) if details and details.has_photo else None,
         next_step=details.next_step if details else verdict.next_step)
     response = Response(html, mimetype="text/html")

@@ -57,6 +57,7 @@ def _page(token: str, id_check: dict[str, str] | None = None, counted: bool = Fa
         _count(verdict, "page", request.referrer)
     shown_tone, headline = banner(tone(verdict), verdict.headline, (id_check or {}).get("result"))
     html = render_template("verify/page.html", verdict=verdict, tone=shown_tone, headline=headline,
+                           status_tone=tone(verdict),
                            id_check=id_check, typed=typed, next_step=verdict.next_step,
                            official_domain=deps.settings().server.official_domain,
                            can_check_id=verdict.claims is not None and verdict.outcome == GENUINE)

@@ -7,7 +7,7 @@ scan answers is in handlers/scan.py.
 
 from __future__ import annotations
 
-from app.domain.inspection import bind_code_in
+from app.domain.inspection import BIND_TEXT_PATTERN, bind_code_in
 from app.services import inspector_binding
 from handlers import Context, Incoming, Reply, replies, router
 
@@ -18,7 +18,7 @@ _ANSWERS = {
 }
 
 
-@router.on("text", pattern=r"^\s*(?:绑定\s*)?\d{6}\s*$")
+@router.on("text", pattern=BIND_TEXT_PATTERN)
 def bind_by_text(msg: Incoming, ctx: Context) -> Reply:
     """A binding code typed in the chat."""
     code = bind_code_in(msg.content)

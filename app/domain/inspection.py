@@ -24,8 +24,10 @@ MISMATCH = "mismatch"
 ID_CHECK_LABELS = {MATCH: "一致", MISMATCH: "不一致", None: "未核对"}
 MISMATCH_HEADLINE = "身份证号码与持证人不符"
 
-# "绑定 123456", "绑定123456" or the six digits alone, as typed in the official account's chat.
-_BIND_TEXT = re.compile(r"\s*(?:绑定\s*)?(\d{6})\s*")
+# "绑定 123456", "绑定123456" or the six digits alone, as typed in the official account's chat
+# (handlers/inspector.py routes on the same pattern).
+BIND_TEXT_PATTERN = r"^\s*(?:绑定\s*)?(\d{6})\s*$"
+_BIND_TEXT = re.compile(BIND_TEXT_PATTERN)
 
 
 def view_for(roles: frozenset[str] | None, active: bool, bound: bool) -> str:
@@ -38,7 +40,7 @@ def view_for(roles: frozenset[str] | None, active: bool, bound: bool) -> str:
 
 def bind_code_in(text: str) -> str | None:
     """The binding code in a chat message, or None when the message is not one."""
-    found = _BIND_TEXT.fullmatch(text)
+    found = _BIND_TEXT.match(text)
     return found.group(1) if found else None
 
 

@@ -18,7 +18,9 @@ _ANSWERS = {
 }
 
 
-@router.on("text", pattern=BIND_TEXT_PATTERN)
+# A binding code is never a query ("证件号码 姓名") nor a holder's name: it wins over both, in any
+# conversation state and whichever module registered first.
+@router.on("text", pattern=BIND_TEXT_PATTERN, priority=8)
 def bind_by_text(msg: Incoming, ctx: Context) -> Reply:
     """A binding code typed in the chat."""
     code = bind_code_in(msg.content)

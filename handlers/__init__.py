@@ -113,6 +113,7 @@ class Route:
     key: str | None = None
     pattern: re.Pattern[str] | None = None
     state: str | None = None
+    priority: int = 0  # added to the specificity: a row that must win whatever else matches
 
     def matches(self, msg: Incoming, state: str) -> bool:
         """Whether this row applies to the message in the user's current state."""
@@ -126,7 +127,7 @@ class Route:
     def specificity(self) -> int:
         """More specific rows win: state, then key, then content pattern, then event."""
         return (8 * (self.state is not None) + 4 * (self.key is not None)
-                + 2 * (self.pattern is not None) + (self.event is not None))
+                + 2 * (self.pattern is not None) + (self.event is not None) + self.priority)
 
 
 class Router:
@@ -137,11 +138,12 @@ class Router:
         self.fallback: Handler | None = None
 
     def on(self, msg_type: str, *, event: str | None = None, key: str | None = None,
-           pattern: str | None = None, state: str | None = None) -> Callable[[Handler], Handler]:
-        """Register a handler for a message type (and optionally event, key, pattern, state)."""
+           pattern: str | None = None, state: str | None = None, priority: int = 0,
+           ) -> Callable[[Handler], Handler]:
+        """Register a handler for a message type (and optionally event, key, pattern, state, priority)."""
         def register(handler: Handler) -> Handler:
             compiled = re.compile(pattern) if pattern else None
-            row = Route(msg_type.lower(), handler, event and event.lower(), key, compiled, state)
+            row = Route(msg_type.lower(), handler, event and event.lower(), key, compiled, state, priority)
             self.routes.append(row)
             return handler
         return register
@@ -173,6 +175,6 @@ router = Router()
 
 def default_router() -> Router:
     """The application's router with every feature module registered."""
-    from handlers import events, query, scan  # noqa: F401  (registration happens at import)
+    from handlers import events, inspector, query, scan  # noqa: F401  (registration happens at import)
 
     return router

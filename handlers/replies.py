@@ -100,3 +100,19 @@ def _cut_chars(line: str, room: int) -> str:
     cut = line.encode()[:max(room - 1, 0)].decode(errors="ignore")
     opened = cut.rfind("<a ")
     return cut[:opened] if opened > cut.rfind("</a>") else cut
+
+
+# Inspectors (app/services/inspector_binding.py, handlers/inspector.py)
+BIND_DONE = ("绑定成功：本微信号已绑定执法人员账号 {username}。"
+             "以后扫码查询将显示执法核查页面（含持证人照片和全名），每次核查都会记录。")
+BIND_UNKNOWN = "绑定码无效、已过期或已使用。请在后台重新生成绑定码（10分钟内有效），再发送“绑定 六位数字”。"
+BIND_LIMITED = "尝试次数过多，请10分钟后再试。"
+BIND_TAKEN = "本微信号已绑定其他执法人员账号，请先在后台解除原绑定。"
+SCAN_INSPECTOR_LINK = "<a href=\"{url}\">打开执法核查页面</a>（持证人照片、全名、身份证号核对，核查已记录）"
+SCAN_PAGE_LINK = "<a href=\"{url}\">打开核验页面</a>（可核对身份证号码）"
+SCAN_REPORT = "发现冒用、涂改证书的，可向签发机关举报：{authority}{phone}"
+
+
+def report_line(authority: str, phone: str | None) -> str:
+    """Where to report a misused certificate: its issuing authority and, when known, its phone."""
+    return SCAN_REPORT.format(authority=authority, phone=f"，电话 {phone}" if phone else "")

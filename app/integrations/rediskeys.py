@@ -77,3 +77,8 @@ def status_list(kid: str) -> str:
     """The signed status list for offline verifiers, as signed by key `kid` (rebuilt every few minutes)."""
     return f"verify:status_list:{kid}"
 
+
+
+def inspector_bind_code(code_hash: str) -> str:
+    """A one-time code an inspector sends in the official account to bind WeChat (keyed hash, 10 min)."""
+    return f"inspector_bind:{code_hash}"

@@ -42,6 +42,8 @@ ACTION_LABELS = {
     "certificate.cancel.approve": "批准注销", "certificate.cancel.reject": "驳回注销申请",
     "pii.reveal_id_number": "查看完整证件号码", "pii.reveal_photo": "查看持证人照片",
     "import.upload": "上传导入文件", "import.run": "导入运行结束",
+    "inspector.bind_code": "生成执法人员微信绑定码", "inspector.bind": "执法人员绑定微信",
+    "inspector.unbind": "解除执法人员微信绑定",
     "correction.submit": "持证人申请更正", "correction.approved": "同意更正", "correction.rejected": "不予更正",
 }
 CSV_HEADERS = ["时间", "操作人", "操作", "对象", "详情"]

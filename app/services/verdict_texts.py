@@ -40,7 +40,7 @@ GENUINE_HEADLINES: dict[StatusCode, str] = {
     StatusCode.UNPUBLISHED: "证书尚未发布",
 }
 GENUINE_EXPLANATIONS: dict[StatusCode, str] = {
-    StatusCode.VALID: "二维码签名有效，证书当前有效。请核对持证人姓名、照片与身份证件。",
+    StatusCode.VALID: "二维码签名有效，证书当前有效。请查看持证人身份证件，核对姓名，并可核对身份证号码。",
     StatusCode.REVIEW_DUE: "二维码签名有效，证书当前有效，持证人应按期复审。",
     StatusCode.SUPERSEDED: "这是旧版本证书的二维码，不能再作为有效证明；请持证人出示第{current}版。",
 }

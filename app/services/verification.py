@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -64,6 +64,7 @@ class Verdict:
     claims: CertClaims | None = field(default=None, repr=False)  # signed data, for the ID-number check
     number: str | None = field(default=None, repr=False)  # a bare number that was scanned (never looked up)
     next_step: NextStep | None = None  # what to do about a certificate that is not simply valid
+    token: bytes | None = field(default=None, repr=False)  # the signed token read (links back to the page)
 
     @property
     def is_genuine(self) -> bool:
@@ -106,7 +107,8 @@ class Verifier:
         """Undecodable text is a forgery; decoded bytes are checked against our keys."""
         if token is None:
             return self._simple(FORGED, texts.FORGED_HEADLINE, texts.FORGED_EXPLANATION)
-        return self._from_verification(verify(token, self.keys(), int(self.clock.now().timestamp())))
+        verdict = self._from_verification(verify(token, self.keys(), int(self.clock.now().timestamp())))
+        return verdict if verdict.outcome == FORGED else replace(verdict, token=token)
 
     # --- helpers ---------------------------------------------------------------------------
 

@@ -16,10 +16,12 @@
 
   // The menu's pages and the links in messages we are sent open as the simulator's user (the openid
   // above), as in WeChat's browser: through /dev/simulator/open, which signs that openid in. Links in
-  // replies (signed 输入查询 pages) carry their own proof and open as they are.
+  // replies (signed 输入查询 pages) carry their own proof and open as they are; code pages (/v/, the
+  // inspector view) open as the user too, since WeChat's browser signs an inspector in on them.
   function asUser(url) {
     var target = new URL(url, location.href);
-    if (target.pathname.indexOf("/h5/") !== 0) { return target.href; }
+    var path = target.pathname;
+    if (path.indexOf("/h5/") !== 0 && !/^\/(v|V|inspect\/v|inspect\/V)\//.test(path)) { return target.href; }
     return location.origin + "/dev/simulator/open?openid=" + encodeURIComponent(openid()) +
       "&next=" + encodeURIComponent(target.pathname + target.search);
   }
@@ -48,7 +50,7 @@
     LINK.lastIndex = 0;
     while ((match = LINK.exec(text)) !== null) {
       plainText(node, text.slice(last, match.index), sent);
-      link(node, match[1], match[2]);
+      link(node, asUser(match[1]), match[2]);
       last = LINK.lastIndex;
     }
     plainText(node, text.slice(last), sent);

@@ -3,7 +3,8 @@ filters) and the list of blueprints.
 
 Blueprints: health (liveness), wechat (the webhook: where a WeChat message enters), query_pages
 (signed links from 输入查询), verify (/v/<token>, POST /api/verify, JWKS, status list), inspect
-(/inspect/offline, the offline verifier), h5 (worker pages), review (the worker's manual-review
+(/inspect/offline, the offline verifier), inspection (/inspect/v/<token>, the
+inspector view), h5 (worker pages), review (the worker's manual-review
 request), admin (back office), shared (/s/<token>, a holder's shared copy), favicon (our icon), and
 with dev tools on, the simulator and the loopback fakes.
 """
@@ -36,10 +37,22 @@ def _verification_tally(app: Flask) -> None:
 
 def blueprints() -> list[Blueprint]:
     """Every production blueprint, in one visible list."""
-    from app.web import admin, favicon, h5, health, inspect, query_pages, review, shared, verify, wechat
+    from app.web import (
+        admin,
+        favicon,
+        h5,
+        health,
+        inspect,
+        inspection,
+        query_pages,
+        review,
+        shared,
+        verify,
+        wechat,
+    )
 
-    return [health.bp, wechat.bp, query_pages.bp, verify.bp, inspect.bp, h5.bp, review.bp, admin.bp, shared.bp,
-            favicon.bp]
+    return [health.bp, wechat.bp, query_pages.bp, verify.bp, inspect.bp, inspection.bp, h5.bp, review.bp, admin.bp,
+            shared.bp, favicon.bp]
 
 
 def register_web(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, cast
 
 from flask import Flask, current_app, g
@@ -79,6 +80,19 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = database().sessionmaker()
     return cast(Session, g.db_session)
+
+
+def streamed(session: Session, chunks: Iterator[str]) -> Iterator[str]:
+    """A streamed body read with `session`, which is closed when the stream ends.
+
+    The request's teardown has already run by then (Flask pops the context before the body is sent),
+    so a session used by the stream would otherwise keep its connection and transaction; the pool does
+    not roll back on return (app/storage/db.py), and the next request would read an old snapshot.
+    """
+    try:
+        yield from chunks
+    finally:
+        session.close()
 
 
 def close_session(_exc: BaseException | None = None) -> None:

@@ -44,6 +44,7 @@ from app.devtools.fake_wechat import SIGNED_IN_COOKIE, FakeWeChatState, create_f
 from app.services.notify import template_fields
 from app.web.bodylimit import body_limit
 from app.web.h5.session import OPENID_KEY
+from app.web.verify import SIGNIN_TRIED
 from menus import build_menu
 
 DEFAULT_OPENID = "o-simulator-0001"
@@ -109,9 +110,12 @@ def open_as_user() -> BaseResponse:
     if not _OPENID.fullmatch(openid) or not path.startswith("/") or path.startswith("//") or "\\" in path:
         abort(400)
     session.pop(OPENID_KEY, None)  # whoever this browser was signed in as before
+    session.pop(SIGNIN_TRIED, None)
     # The cookie is per browser; the fallback serves a browser that reaches the fake on another host name.
     current_app.extensions["fake_wechat"].set_current_openid(openid)
     where = url_for("h5.my", dev="1", next=path) if path.startswith("/h5/") else path
+    if path.startswith(("/v/", "/V/")):  # WeChat's browser: the silent sign-in that spots an inspector
+        where = "/inspect" + path
     response = redirect(where)
     response.set_cookie(SIGNED_IN_COOKIE, openid, path=FAKE_WECHAT_AT, httponly=True, samesite="Lax")
     return response

@@ -9,27 +9,37 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, session
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.domain.idnumber import IdNumberError, normalize_id_number
+from app.domain.inspection import MATCH, MISMATCH, banner
 from app.domain.names import PersonNameError
 from app.domain.qrtext import BASE32_SEGMENT, BASE64URL_SEGMENT
 from app.domain.qrtoken import MAX_TEXT_CHARS, id_number_matches
 from app.integrations import rediskeys
-from app.services import keyring, lookup_limits, ratelimit, status_list, verification_stats
+from app.services import inspector_binding, keyring, lookup_limits, ratelimit, status_list, verification_stats
 from app.services import verdict_texts as texts
 from app.services.ratelimit import Hit, Rule
 from app.services.verification import CERT_NUMBER, EXPIRED_LIVE_CODE, GENUINE, Verdict
 from app.web import deps
 from app.web.bodylimit import body_limit
 from app.web.errors import render_error
+from app.web.h5 import in_wechat
+from app.web.h5.session import current_openid
 
 bp = Blueprint("verify", __name__)
 
 API_CALLS = Rule("verify_api:ip", limit=60, window=60)  # per client IP per minute: it can look numbers up
 MAX_API_BODY = 4096
 JWKS_MAX_AGE = 300
+SIGNIN_TRIED = "inspect_signin_tried"  # WeChat sign-in was tried in this browser: not again (app/web/inspection.py)
+
+
+def inspector_url(marker: str, token: str) -> str:
+    """The inspector view of a code (app/web/inspection.py); a WeChat browser is sent there once."""
+    return f"/inspect/{marker}/{token}"
 
 
 def tone(verdict: Verdict) -> str:
@@ -41,11 +51,14 @@ def tone(verdict: Verdict) -> str:
     return "bad"
 
 
-def _page(token: str, id_check: dict[str, str] | None = None, counted: bool = False) -> Response:
+def _page(token: str, id_check: dict[str, str] | None = None, counted: bool = False, typed: str = "") -> Response:
     verdict = _verdict(token)
     if counted:
         _count(verdict, "page", request.referrer)
-    html = render_template("verify/page.html", verdict=verdict, tone=tone(verdict), id_check=id_check,
+    shown_tone, headline = banner(tone(verdict), verdict.headline, (id_check or {}).get("result"))
+    html = render_template("verify/page.html", verdict=verdict, tone=shown_tone, headline=headline,
+                           status_tone=tone(verdict),
+                           id_check=id_check, typed=typed, next_step=verdict.next_step,
                            official_domain=deps.settings().server.official_domain,
                            can_check_id=verdict.claims is not None and verdict.outcome == GENUINE)
     response = Response(html, mimetype="text/html")
@@ -68,9 +81,23 @@ def _count(verdict: Verdict, channel: str, referrer: str | None) -> None:
 
 @bp.get("/v/<path:token>")
 @bp.get("/V/<path:token>")
-def page(token: str) -> Response:
-    """The verdict page for a scanned QR code (base64url under /v/, base32 under /V/)."""
+def page(token: str) -> Response | BaseResponse:
+    """The verdict page for a scanned QR code (base64url under /v/, base32 under /V/).
+
+    A bound inspector is sent to the inspector view; inside WeChat a visitor not yet signed in goes
+    there once too (a silent snsapi_base sign-in), and comes back here unless they are an inspector.
+    """
+    if _inspector_may_be_here():
+        marker = BASE32_SEGMENT if request.path.startswith("/V/") else BASE64URL_SEGMENT
+        return redirect(inspector_url(marker, token))
     return _page(token, counted=True)
+
+
+def _inspector_may_be_here() -> bool:
+    openid = current_openid()
+    if openid is None:
+        return in_wechat() and not session.get(SIGNIN_TRIED) and request.args.get("signin") != "0"
+    return inspector_binding.inspector_for(deps.db_session(), openid) is not None
 
 
 @bp.post("/v/<path:token>")
@@ -90,10 +117,11 @@ def check_id_number(token: str) -> Response:
     try:
         number = normalize_id_number(raw)
     except IdNumberError as exc:
-        return _page(token, {"tone": "bad", "text": f"号码格式不正确：{exc}"})
+        return _page(token, {"tone": "bad", "text": f"号码格式不正确：{exc}"}, typed=raw)
     if id_number_matches(verdict.claims, number):
-        return _page(token, {"tone": "ok", "text": "一致：身份证号码与证书持证人相符"})
-    return _page(token, {"tone": "bad", "text": "不一致：身份证号码与证书持证人不符，请核实身份"})
+        return _page(token, {"tone": "ok", "text": "一致：身份证号码与证书持证人相符", "result": MATCH}, typed=raw)
+    return _page(token, {"tone": "bad", "text": "不一致：身份证号码与证书持证人不符，请核实身份", "result": MISMATCH},
+                 typed=raw)
 
 
 def verdict_json(verdict: Verdict) -> dict[str, Any]:

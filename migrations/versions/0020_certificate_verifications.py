@@ -6,7 +6,7 @@
   upgrade takes no time whatever the registry's size.
 
 Revision ID: 0020_certificate_verifications
-Revises: 0018_import_jobs
+Revises: 0019_inspections
 Create Date: 2026-12-03 13:30:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020_certificate_verifications"
-down_revision: str | None = "0018_import_jobs"
+down_revision: str | None = "0019_inspections"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -41,10 +41,16 @@ def test_the_simulator_refuses_to_open_anything_but_a_local_page(client: FlaskCl
 
 
 def test_a_page_that_needs_no_sign_in_opens_directly_and_never_on_another_site(client: FlaskClient) -> None:
-    opened = client.get("/dev/simulator/open", query_string={"openid": "o-sim-7", "next": "/v/abc"})
-    assert opened.status_code == 302 and opened.headers["Location"] == "/v/abc"
-    elsewhere = client.get("/dev/simulator/open", query_string={"openid": "o-sim-7", "next": "//evil.example/v/x"})
-    assert elsewhere.headers["Location"] == "/v/x"
+    opened = client.get("/dev/simulator/open", query_string={"openid": "o-sim-7", "next": "/s/abc"})
+    assert opened.status_code == 302 and opened.headers["Location"] == "/s/abc"
+    elsewhere = client.get("/dev/simulator/open", query_string={"openid": "o-sim-7", "next": "//evil.example/s/x"})
+    assert elsewhere.headers["Location"] == "/s/x"
+
+
+def test_a_code_page_opens_through_the_silent_sign_in_that_spots_an_inspector(client: FlaskClient) -> None:
+    for path in ("/v/abc", "/V/ABC"):
+        opened = client.get("/dev/simulator/open", query_string={"openid": "o-sim-7", "next": path})
+        assert opened.status_code == 302 and opened.headers["Location"] == "/inspect" + path
 
 
 def test_the_fake_authorisation_page_signs_in_the_simulators_openid() -> None:

@@ -70,3 +70,14 @@ def test_the_application_routes_each_menu_function() -> None:
     assert table.find(_msg("event", event="subscribe")).__module__ == "handlers.events"
     assert table.find(_msg(content="11010519491231002X 张三")).__module__ == "handlers.query"
     assert table.find(_msg(content="你好")).__module__ == "handlers.events"
+
+
+def test_a_binding_code_wins_over_a_query_and_any_conversation_state() -> None:
+    from handlers import default_router, inspector, query
+
+    router = default_router()
+    message = Incoming(openid="o-1", account="gh", msg_type="text", create_time="1", content="绑定 123456")
+    assert router.find(message) is inspector.bind_by_text
+    assert router.find(message, state=query.STATE) is inspector.bind_by_text
+    assert router.find(Incoming(openid="o-1", account="gh", msg_type="text", create_time="1",
+                                content="11010519491231002X 张三")) is not inspector.bind_by_text

@@ -6,6 +6,7 @@ from app.storage.models.audit import AuditEntry
 from app.storage.models.calendar import CalendarYear
 from app.storage.models.certificates import Certificate, CertificateChange, Photo, RenewalReview
 from app.storage.models.imports import ImportJob, ImportRun
+from app.storage.models.inspections import Inspection
 from app.storage.models.notices import CertificateNotice, SharedCopy, SharedCopyView
 from app.storage.models.people import Person
 from app.storage.models.preferences import HolderPreference
@@ -27,6 +28,7 @@ __all__ = [
     "HolderPreference",
     "ImportJob",
     "ImportRun",
+    "Inspection",
     "LoginFailure",
     "ManualReviewRequest",
     "Notification",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.storage.db import Base, Blob
@@ -20,6 +20,7 @@ class Staff(Base):
     """
 
     __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("wechat_openid", name="uq_staff_wechat_openid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -34,6 +35,9 @@ class Staff(Base):
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a code's 30-second step is used once
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # An inspector's WeChat account, bound with a one-time code (app.services.inspector_binding).
+    wechat_openid: Mapped[str | None] = mapped_column(String(64))
+    wechat_bound_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

@@ -30,6 +30,7 @@ from app.web.admin import (  # noqa: E402,F401 - they add routes to `bp`
     corrections,
     dashboard,
     imports,
+    inspectors,
     layout,
     proposals,
     reveal,

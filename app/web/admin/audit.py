@@ -68,7 +68,7 @@ def audit_export() -> Response:
     staff, db = current_staff(), deps.db_session()
     assert staff is not None
     query, _ = parse_query(request.args)
-    chunks = audit.csv_chunks(db, query, audit.scope_of(db, staff))
+    chunks = deps.streamed(db, audit.csv_chunks(db, query, audit.scope_of(db, staff)))
     name = f"audit-{deps.clock().today().isoformat()}.csv"
     return Response(stream_with_context(chunks), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.corrections import DEADLINE_WORKDAYS, FIELDS
 from app.domain.deadlines import LABELS, REVIEW_WORKDAYS, DeadlineState
-from app.services import corrections, importjobs, manual_review, review_stats, verification_stats
+from app.services import corrections, importjobs, inspection_log, manual_review, review_stats, verification_stats
 from app.services.calendar import current_calendar
 from app.services.calendar_coverage import coverage
 from app.services.staff import StaffView
@@ -27,6 +27,7 @@ from app.web.admin.chart import GREEN, GREY, RED, Series, daily_chart, stacked_c
 
 RECENT_RUNS = 5
 IMPORT_DAYS = 30
+INSPECTION_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,25 @@ def sources_card(ctx: CardContext) -> Card:
     return Card("admin/cards/_sources.html", {"sources": verification_stats.sources(ctx.session, ctx.today)})
 
 
+def inspections_card(ctx: CardContext) -> Card | None:
+    """执法检查: inspections per day (chart) and per authority (table), the last 14 days, in scope."""
+    if not ctx.staff.has("operator", "admin"):
+        return None
+    days = [ctx.today - timedelta(days=back) for back in range(INSPECTION_DAYS - 1, -1, -1)]
+    rows = inspection_log.daily_counts(ctx.session, ctx.staff, days[0], ctx.today)
+    per_day = {day: 0 for day in days}
+    per_authority: dict[str, list[int]] = {}
+    for day, authority, count in rows:
+        per_day[day] += count
+        totals = per_authority.setdefault(authority, [0, 0])
+        totals[0] += count
+        totals[1] += count if day == ctx.today else 0
+    chart = stacked_chart("inspection-chart", "近14天每日执法检查次数", "近14天没有执法检查", days,
+                          [Series("inspections", "执法检查", GREEN, [per_day[d] for d in days])])
+    return Card("admin/cards/_inspections.html", {"chart": chart, "authorities": sorted(per_authority.items()),
+                                                  "total": sum(per_day.values())})
+
+
 def _recent_runs(session: Session, since: datetime) -> tuple[list[ImportRun], dict[str, int]]:
     runs = list(session.scalars(select(ImportRun).order_by(ImportRun.started_at.desc()).limit(RECENT_RUNS)))
     sums = session.execute(select(func.count(), func.sum(ImportRun.accepted), func.sum(ImportRun.updated),
@@ -121,6 +141,7 @@ CARDS: list[Callable[[CardContext], Card | None]] = [
     corrections_card,
     verifications_card,
     sources_card,
+    inspections_card,
     imports_card,
     calendar_card,
 ]

@@ -6,6 +6,8 @@ plain 404. A temporary password is shown once, on the answer to the form that ma
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -75,10 +77,14 @@ def _target(staff_id: int) -> Staff:
     return found
 
 
-def _edit_page(account: Staff, error: str | None = None, status: int = 200) -> tuple[str, int]:
+def _edit_page(account: Staff, error: str | None = None, status: int = 200, bind_code: Any = None,
+               ) -> tuple[str, int]:
+    """The account's page; `bind_code` a fresh WeChat binding code to show once (inspectors)."""
     db, now = deps.db_session(), deps.clock().now()
     return render_template("admin/staff_edit.html", account=account, roles=ROLES, role_labels=ROLE_LABELS,
                            held=parse_roles(account.roles), scopes=scope_choices(_admin()), error=error,
+                           bind_code=bind_code,
+                           bind_qr=twofactor.qr_svg(bind_code.qr_text) if bind_code is not None else None,
                            sessions=staff_sessions.open_sessions(db, account.id, now, idle_limit()),
                            codes_left=twofactor.recovery_codes_left(db, account.id)), status
 

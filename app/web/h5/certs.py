@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.domain import certactions, livecode
 from app.domain.status import StatusCode
-from app.services import accounts, certificate_admin, next_steps, registry
+from app.services import accounts, certificate_admin, inspection_log, next_steps, registry
 from app.services.keyring import KeyringError
 from app.services.presenters import KIND_LABELS, describe, scope_labels
 from app.services.registry import Found
@@ -33,7 +33,8 @@ def my_certificates() -> str:
     person = bound_person(db)
     assert person is not None
     items = [_summary(found) for found in accounts.certificates_of(db, person, today)]
-    return render_template("h5/my.html", person=person, items=items)
+    return render_template("h5/my.html", person=person, items=items,
+                           inspections=inspection_log.for_holder(db, person.id))
 
 
 def _summary(found: Found) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 # server less to parse: about 1.5 µs less per imported row for the Chinese names and authorities.
 _QUOTABLE = re.compile(r"[^'\\\x00-\x1f\x7f]*").fullmatch
 MAX_STATEMENT = 1 << 20  # bytes per statement (MariaDB's max_allowed_packet is 16 MB by default)
-SQLITE_KEYS = 2000  # keys per IN-list on SQLite (well under its 32,766 bound parameters)
+SQLITE_KEYS = 2048  # keys per IN-list on SQLite (well under its 32,766 bound parameters)
 SQLITE_PARAMETERS = 8_000  # bound parameters per multi-row INSERT on SQLite (its limit: 32,766)
 
 
@@ -96,6 +96,26 @@ def concat(*parts: Values) -> Values:
     return ",".join([part if isinstance(part, str) else render(part) for part in parts if part])
 
 
+def list_width(keys: int) -> int:
+    """Placeholders in the IN-list that looks up `keys` keys on SQLite: the next power of two (at least 16).
+
+    The sqlite3 module keeps the last 128 statements of a connection prepared, and a statement with
+    thousands of placeholders costs hundreds of kilobytes: one text per list length filled that cache
+    with near-copies (70 MB of SQLite's memory in a 1,000,000-row import). Padded, a table has a dozen
+    texts.
+    """
+    return max(16, 1 << (keys - 1).bit_length())
+
+
+def statement_sizes(rows: int, per: int) -> list[int]:
+    """Rows per multi-row INSERT: full statements of `per`, then the rest as powers of two, largest first.
+
+    For the same reason as `list_width`: the texts of one table are a few sizes, not every length.
+    """
+    full, rest = divmod(rows, per)
+    return [per] * full + [1 << bit for bit in reversed(range(rest.bit_length())) if rest >> bit & 1]
+
+
 class BulkSql:
     """Bulk INSERTs and key lookups on the session's connection (inside its transaction)."""
 
@@ -148,17 +168,19 @@ class BulkSql:
                 connection.exec_driver_sql(head + one, rows)
             return None
         out: list[tuple[Any, ...]] = []
-        per = max(1, SQLITE_PARAMETERS // width)
-        for start in range(0, len(rows), per):
-            chunk = rows[start:start + per]
+        start = 0
+        for size in statement_sizes(len(rows), max(1, SQLITE_PARAMETERS // width)):
+            chunk = rows[start:start + size]
+            start += size
             params = tuple(chain.from_iterable(chunk))
-            out += [tuple(r) for r in connection.exec_driver_sql(head + ",".join([one] * len(chunk)) + tail, params)]
+            out += [tuple(r) for r in connection.exec_driver_sql(head + ",".join([one] * size) + tail, params)]
         return out
 
     def select_in(self, table: Table, columns: Sequence[str], key: str,
                   keys: Sequence[str] | Sequence[bytes] | Sequence[int],
                   current_only: bool = False) -> list[tuple[Any, ...]]:
-        """Rows (tuples of `columns`, as the driver returns them) whose `key` is listed.
+        """Rows (tuples of `columns`, as the driver returns them) whose `key` is listed (`keys` distinct:
+        on SQLite a long list is looked up in parts, so a repeated key could find its row twice).
 
         Dates come back as the driver gives them: `date` from pymysql, ISO text from SQLite.
         """
@@ -172,7 +194,9 @@ class BulkSql:
         rows: list[tuple[Any, ...]] = []
         for start in range(0, len(keys), SQLITE_KEYS):
             chunk = tuple(keys[start:start + SQLITE_KEYS])
-            sql = head + "(" + ",".join(["?"] * len(chunk)) + ")" + current
+            width = list_width(len(chunk))
+            chunk += chunk[-1:] * (width - len(chunk))  # a key twice in an IN-list finds its row once
+            sql = head + "(" + ",".join(["?"] * width) + ")" + current
             rows += [tuple(row) for row in connection.exec_driver_sql(sql, chunk)]
         return rows
 

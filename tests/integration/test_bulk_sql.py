@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app.storage.bulk import BulkSql, concat, literal, render
+from app.storage.bulk import SQLITE_KEYS, BulkSql, concat, list_width, literal, render, statement_sizes
 from app.storage.models import Person
 
 
@@ -73,6 +73,39 @@ def test_insert_returns_the_new_keys_and_lookups_find_them(app: Flask) -> None:
         # The ORM column speaks hex; the bulk statements the stored bytes.
         assert session.scalar(select(Person.name).where(Person.id_hash == f"{1:032x}")) == "O'Brien"
         assert session.scalar(text("SELECT COUNT(*) FROM people")) == 3
+
+
+@pytest.mark.parametrize(("keys", "width"), [(1, 16), (15, 16), (16, 16), (17, 32), (1000, 1024), (1024, 1024),
+                                              (1025, 2048), (SQLITE_KEYS, SQLITE_KEYS)])
+def test_in_lists_are_padded_to_a_few_widths(keys: int, width: int) -> None:
+    assert list_width(keys) == width
+
+
+@pytest.mark.parametrize(("rows", "per", "sizes"), [
+    (0, 400, []), (1, 400, [1]), (400, 400, [400]), (401, 400, [400, 1]), (1234, 400, [400, 400, 400, 32, 2]),
+    (399, 400, [256, 128, 8, 4, 2, 1]), (7, 1, [1] * 7),
+])
+def test_multi_row_inserts_come_in_full_statements_then_powers_of_two(rows: int, per: int, sizes: list[int]) -> None:
+    assert statement_sizes(rows, per) == sizes
+    assert sum(sizes) == rows
+
+
+def test_uneven_batches_return_every_new_key_once_and_find_every_row_once(app: Flask) -> None:
+    # 1,237 rows: on SQLite three full INSERT statements and the rest in powers of two; a lookup of
+    # 2,500 keys (1,263 of them absent) as a full IN-list and a padded one.
+    table = Person.__table__
+    columns = ("id_type", "id_hash", "id_number_enc", "id_masked", "name", "gender", "created_at", "updated_at")
+    rows = [("居民身份证", n.to_bytes(16, "big"), b"enc", "1101****1234", f"人{n}", "男", "2026-11-28 10:00:00",
+             "2026-11-28 10:00:00") for n in range(1237)]
+    hashes = [row[1] for row in rows]
+    with app.extensions["db"].session() as session:
+        bulk = BulkSql(session)
+        returned = bulk.insert(table, columns, rows, returning=("id_hash", "id"))  # type: ignore[arg-type]
+        absent = [n.to_bytes(16, "big") for n in range(10_000, 11_263)]
+        found = bulk.select_in(table, ("id_hash", "name"), "id_hash", hashes + absent)  # type: ignore[arg-type]
+    assert returned is not None and sorted(bytes(h) for h, _ in returned) == sorted(hashes)
+    assert len({i for _, i in returned}) == 1237
+    assert sorted(name for _, name in found) == sorted(f"人{n}" for n in range(1237))  # each row once
 
 
 def test_empty_inserts_and_lookups_do_nothing(app: Flask) -> None:

@@ -83,6 +83,7 @@ OFFLINE_UI: dict[str, str] = {
     "list_untrusted": "下载的状态列表签名无效，已忽略，仍使用本机保存的版本。",
     "keys_missing": "本机还没有签名公钥，请联网后打开本页。",
     "updated": "已更新：公钥 {keys} 个，状态列表 {entries} 条。",
+    "updating": "正在联网更新…",
     "update_failed": "无法联网更新，继续使用本机保存的数据。",
     "just_now": "刚刚",
     "minutes_ago": "{n}分钟前",

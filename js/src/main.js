@@ -56,6 +56,7 @@ function showListState() {
 
 async function update() {
   $("refresh").disabled = true;
+  $("update-note").textContent = UI.updating;
   try {
     const fresh = await refresh(body.dataset.jwksUrl, body.dataset.listUrl, nowSeconds());
     Object.assign(state, { keyring: fresh.keyring, statusList: fresh.statusList });

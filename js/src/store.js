@@ -24,19 +24,35 @@ export async function loadStored(now) {
   return { keyring, statusList };
 }
 
-async function fetchBytes(url) {
+// A signal that connects but carries nothing (a tunnel, a lift) must not hold the update forever; the
+// stored copies stay in use and 更新 can be pressed again. Generous: the list grows with the registry.
+const UPDATE_TIMEOUT_MS = 30000;
+
+async function fetchBytes(url, signal) {
   // no-store: never an HTTP-cached copy; omit: these are public files, no cookie goes with them
-  const response = await fetch(url, { cache: "no-store", credentials: "omit" });
+  const response = await fetch(url, { cache: "no-store", credentials: "omit", signal });
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   return new Uint8Array(await response.arrayBuffer());
 }
 
+/** Both files, or an error when either fails or the two take longer than UPDATE_TIMEOUT_MS. */
+async function download(jwksUrl, listUrl) {
+  const controller = new AbortController(); // not AbortSignal.timeout: older WeChat webviews lack it
+  const timer = setTimeout(() => controller.abort(), UPDATE_TIMEOUT_MS);
+  try {
+    return await Promise.all([fetchBytes(jwksUrl, controller.signal), fetchBytes(listUrl, controller.signal)]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Download the JWKS and the status list (the only requests this page makes after it loads), verify
- * them and store what verified. Returns {keyring, statusList, listTrusted}; throws when offline.
+ * them and store what verified. Returns {keyring, statusList, listTrusted}; throws when offline or
+ * when the download does not finish in time.
  */
 export async function refresh(jwksUrl, listUrl, now) {
-  const [jwksBytes, listBytes] = await Promise.all([fetchBytes(jwksUrl), fetchBytes(listUrl)]);
+  const [jwksBytes, listBytes] = await download(jwksUrl, listUrl);
   const document = JSON.parse(new TextDecoder().decode(jwksBytes));
   const keyring = await keyringFromJwks(document);
   if (keyring === null) throw new Error("the JWKS is malformed");

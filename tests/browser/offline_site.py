@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -50,12 +51,15 @@ HEADLINE = re.compile(r'id="verdict">([^<]*)<')
 
 class RequestLog:
     """WSGI middleware: remembers each request's path and query; answers 503 to all while `down`,
-    and while `tamper_list` serves the status list with one byte of its signature changed."""
+    while `tamper_list` serves the status list with one byte of its signature changed, and holds
+    requests for the paths in `stalled` unanswered until `release` is set (a signal that carries nothing)."""
 
     def __init__(self) -> None:
         self.seen: list[str] = []
         self.down = False
         self.tamper_list = False
+        self.stalled: set[str] = set()
+        self.release = threading.Event()
         self.app: Callable[..., Any] | None = None
 
     def wrap(self, app: Callable[..., Any]) -> RequestLog:
@@ -65,6 +69,8 @@ class RequestLog:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         query = environ.get("QUERY_STRING", "")
         self.seen.append(environ.get("PATH_INFO", "") + (f"?{query}" if query else ""))
+        if environ.get("PATH_INFO") in self.stalled:
+            self.release.wait(timeout=120)
         if self.down or self.app is None:
             start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
             return [b"down"]

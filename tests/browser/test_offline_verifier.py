@@ -7,6 +7,7 @@ headline the online /v/ page shows).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -153,6 +154,31 @@ def test_a_tampered_status_list_is_refused_and_the_stored_one_kept(browser: Any,
     assert page.inner_text("#update-note") == "下载的状态列表签名无效，已忽略，仍使用本机保存的版本。"
     assert scan(page, site.images["showcase: suspended"])[0] == "suspended"  # the stored list still answers
     context.close()
+
+
+def test_an_update_the_network_never_answers_gives_up_and_keeps_the_stored_copies(
+        browser: Any, site: OfflineSite) -> None:
+    context = browser.new_context(**PHONE)
+    context.clock.install()  # the page's own timers run on a clock the test moves
+    page = context.new_page()
+    page.goto(site.page_url)
+    page.wait_for_selector(READY)
+    site.log.stalled, site.log.release = {"/api/status-list"}, threading.Event()
+    try:
+        page.click("#refresh")
+        page.wait_for_selector("#update-note:has-text('正在联网更新')")
+        assert page.is_disabled("#refresh")
+        page.clock.fast_forward(29_000)
+        assert page.inner_text("#update-note") == "正在联网更新…"  # a slow download is still waited for
+        page.clock.fast_forward(2_000)
+        page.wait_for_selector("#refresh:enabled")
+        assert page.inner_text("#update-note") == "无法联网更新，继续使用本机保存的数据。"
+        assert page.inner_text("#list-status") == "状态列表更新于 刚刚"
+        assert scan(page, site.images["showcase: suspended"])[0] == "suspended"  # the stored list answers
+    finally:
+        site.log.stalled = set()
+        site.log.release.set()
+        context.close()
 
 
 def test_without_webcrypto_ed25519_the_noble_library_reaches_the_same_verdicts(
